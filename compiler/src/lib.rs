@@ -1,0 +1,1 @@
+//! Compiles Gateway API manifests into Waygate bundles.
