@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every check CI runs: format, lints, the wasm32 build of core, all tests (unit,
+# snapshots, property tests, the conformance corpus) and the fuzz targets' build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+t0=$(date +%s)
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: wasm32-unknown-unknown target"
+# The full wasm toolchain (wasm-bindgen, worker-build, wasmtime) comes from
+# ../shared/scripts/install-wasm-toolchain.sh once a runtime needs it; core only needs the target.
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || timeout 300 rustup target add wasm32-unknown-unknown
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "core builds for wasm32-unknown-unknown (sans-IO)"
+cargo build -p waygate-core --target wasm32-unknown-unknown --locked
+if cargo tree -p waygate-core --target wasm32-unknown-unknown -e normal --prefix none \
+    | grep -Eq '^(tokio|mio|hyper|reqwest) '; then
+  echo "waygate-core depends on an IO runtime" >&2; exit 1
+fi
+
+step "fuzz targets build"
+cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
+
+step "tests"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+  cargo test --workspace --doc --locked
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+
+echo; echo "all checks passed in $(( $(date +%s) - t0 ))s"
