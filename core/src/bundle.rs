@@ -21,7 +21,9 @@ pub use backend::{
 };
 pub use envelope::{Digest, PAYLOAD_TYPE, VerifiedBundle, inspect, sign, verify};
 pub use error::BundleError;
-pub use filter::{Cors, Filter, Header, HeaderModifier, PathModifier, RequestMirror, RequestRedirect, UrlRewrite};
+pub use filter::{
+    Cors, Filter, Header, HeaderModifier, PathModifier, RequestMirror, RequestRedirect, UrlRewrite,
+};
 pub use gateway::{Gateway, Listener, ListenerTls, Protocol, StreamKind, StreamRoute, TlsMode};
 pub use key::{PrivateKey, PublicKey, TrustedKeys};
 pub use names::{Hostname, InvalidName, ObjectRef};

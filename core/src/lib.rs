@@ -6,3 +6,8 @@
 //! code runs on Kubernetes, Lambda, Workers and Spin and builds for `wasm32-unknown-unknown`.
 
 pub mod bundle;
+pub mod explain;
+pub mod filter;
+pub mod router;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -34,7 +34,13 @@ struct Signature {
 fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload_type.len() + body.len() + 32);
     out.extend_from_slice(
-        format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len()).as_bytes(),
+        format!(
+            "DSSEv1 {} {} {} ",
+            payload_type.len(),
+            payload_type,
+            body.len()
+        )
+        .as_bytes(),
     );
     out.extend_from_slice(body);
     out

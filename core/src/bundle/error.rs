@@ -9,12 +9,17 @@ pub enum BundleError {
     #[error("bundle envelope is malformed: {0}")]
     Malformed(String),
     #[error("bundle payload type is {found:?}, expected {expected:?}")]
-    WrongPayloadType { found: String, expected: &'static str },
+    WrongPayloadType {
+        found: String,
+        expected: &'static str,
+    },
     #[error("bundle has no signatures")]
     Unsigned,
     #[error("bundle is signed only by untrusted keys {0:?}")]
     UntrustedKey(Vec<String>),
-    #[error("bundle signature by key {0} does not verify: the bundle was altered or signed with another key")]
+    #[error(
+        "bundle signature by key {0} does not verify: the bundle was altered or signed with another key"
+    )]
     BadSignature(String),
     #[error("bundle payload is invalid: {0}")]
     InvalidPayload(String),

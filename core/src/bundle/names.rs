@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Why a value in a bundle (or a manifest) is not a valid instance of its type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidName {
-    #[error("hostname {0:?} is not a valid RFC 1123 hostname (optionally with a leading `*.` label)")]
+    #[error(
+        "hostname {0:?} is not a valid RFC 1123 hostname (optionally with a leading `*.` label)"
+    )]
     Hostname(String),
     #[error("{0:?} is not a valid Kubernetes object name")]
     ObjectName(String),
@@ -30,7 +32,9 @@ impl Hostname {
             && body.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 63
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             });
@@ -129,7 +133,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "*.", "a..b", "-a.com", "a_b.com", "*.*.a.com", "a.*.com"] {
+        for bad in [
+            "",
+            "*.",
+            "a..b",
+            "-a.com",
+            "a_b.com",
+            "*.*.a.com",
+            "a.*.com",
+        ] {
             assert!(Hostname::new(bad).is_err(), "{bad}");
         }
     }

@@ -47,9 +47,14 @@ fn each_kind_of_bad_bundle_has_its_own_error() {
     let now = 1_750_000_000;
 
     let truncated = &good[..good.len() / 2];
-    assert!(matches!(verify(truncated, &trusted, now), Err(BundleError::Truncated(_))));
+    assert!(matches!(
+        verify(truncated, &trusted, now),
+        Err(BundleError::Truncated(_))
+    ));
 
-    let corrupted = String::from_utf8(good.clone()).unwrap().replacen('{', "[", 1);
+    let corrupted = String::from_utf8(good.clone())
+        .unwrap()
+        .replacen('{', "[", 1);
     assert!(matches!(
         verify(corrupted.as_bytes(), &trusted, now),
         Err(BundleError::Malformed(_))
@@ -57,11 +62,17 @@ fn each_kind_of_bad_bundle_has_its_own_error() {
 
     let body = serde_json::to_string(&payload(4)).unwrap();
     let tampered = with_body(&good, &body);
-    assert!(matches!(verify(&tampered, &trusted, now), Err(BundleError::BadSignature(_))));
+    assert!(matches!(
+        verify(&tampered, &trusted, now),
+        Err(BundleError::BadSignature(_))
+    ));
 
     let other = PrivateKey::from_seed(&[9; 32]);
     let foreign = sign(&payload(3), &[&other]).unwrap();
-    assert!(matches!(verify(&foreign, &trusted, now), Err(BundleError::UntrustedKey(_))));
+    assert!(matches!(
+        verify(&foreign, &trusted, now),
+        Err(BundleError::UntrustedKey(_))
+    ));
 
     let mut unknown = serde_json::to_value(payload(3)).unwrap();
     unknown["surprise"] = true.into();
@@ -70,8 +81,13 @@ fn each_kind_of_bad_bundle_has_its_own_error() {
     // Signed properly, but with a field this build does not know.
     let body = serde_json::to_vec(&unknown).unwrap();
     let message = {
-        let mut m = format!("DSSEv1 {} {} {} ", PAYLOAD_TYPE.len(), PAYLOAD_TYPE, body.len())
-            .into_bytes();
+        let mut m = format!(
+            "DSSEv1 {} {} {} ",
+            PAYLOAD_TYPE.len(),
+            PAYLOAD_TYPE,
+            body.len()
+        )
+        .into_bytes();
         m.extend_from_slice(&body);
         m
     };
@@ -94,7 +110,10 @@ fn each_kind_of_bad_bundle_has_its_own_error() {
     let verified = verify(&good, &trusted, now).unwrap();
     assert!(matches!(
         verified.ensure_newer_than(3),
-        Err(BundleError::OlderGeneration { offered: 3, running: 3 })
+        Err(BundleError::OlderGeneration {
+            offered: 3,
+            running: 3
+        })
     ));
     assert!(verified.ensure_newer_than(2).is_ok());
 }

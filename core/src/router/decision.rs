@@ -1,0 +1,122 @@
+//! What the router decided for a request head: forward, redirect, or answer directly.
+
+use http::{HeaderMap, StatusCode};
+
+use super::forward_plan::ForwardPlan;
+use crate::bundle::{Gateway, Listener, ObjectRef, Placement, Route, RouteKind, Rule};
+use crate::filter::HeaderEdits;
+
+/// gRPC status UNAVAILABLE: a GRPCRoute rule without usable backends.
+pub const GRPC_UNAVAILABLE: u32 = 14;
+/// gRPC status UNIMPLEMENTED: a gRPC request no route matched.
+pub const GRPC_UNIMPLEMENTED: u32 = 12;
+
+/// The listener, route, rule and match that selected a request.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchedRoute<'r> {
+    pub gateway: &'r Gateway,
+    pub listener: &'r Listener,
+    pub route: &'r Route,
+    pub route_index: usize,
+    pub rule: &'r Rule,
+    pub rule_index: usize,
+    /// Index into the rule's `matches`.
+    pub match_index: usize,
+}
+
+impl MatchedRoute<'_> {
+    /// `namespace/name` of the route.
+    pub fn route_ref(&self) -> ObjectRef {
+        ObjectRef::new(&self.route.namespace, &self.route.name)
+    }
+
+    pub fn gateway_ref(&self) -> ObjectRef {
+        ObjectRef::new(&self.gateway.namespace, &self.gateway.name)
+    }
+
+    pub fn placement(&self) -> Placement {
+        self.route.placement
+    }
+
+    pub fn is_grpc(&self) -> bool {
+        self.route.kind == RouteKind::Grpc
+    }
+}
+
+/// Answer the request without contacting a backend.
+#[derive(Debug, Clone)]
+pub struct Respond<'r> {
+    pub status: StatusCode,
+    /// Why, for logs and `explain`; not a response body contract.
+    pub reason: &'static str,
+    /// The route that matched, when one did.
+    pub matched: Option<MatchedRoute<'r>>,
+    /// For gRPC requests: the `grpc-status` to send (trailers-only response).
+    pub grpc_status: Option<u32>,
+    /// Response headers to send (e.g. a CORS preflight answer).
+    pub headers: HeaderMap,
+}
+
+impl<'r> Respond<'r> {
+    pub(crate) fn new(
+        status: StatusCode,
+        reason: &'static str,
+        matched: Option<MatchedRoute<'r>>,
+    ) -> Self {
+        Self {
+            status,
+            reason,
+            matched,
+            grpc_status: None,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// 500 for a rule whose backends cannot take the request; UNAVAILABLE for gRPC.
+    pub(crate) fn backend_unavailable(reason: &'static str, matched: MatchedRoute<'r>) -> Self {
+        let grpc = matched.is_grpc().then_some(GRPC_UNAVAILABLE);
+        Self {
+            grpc_status: grpc,
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, reason, Some(matched))
+        }
+    }
+}
+
+/// Answer with a redirect.
+#[derive(Debug, Clone)]
+pub struct Redirect<'r> {
+    pub status: StatusCode,
+    /// The full `Location` header value.
+    pub location: String,
+    pub matched: MatchedRoute<'r>,
+    pub(crate) response_edits: &'r [HeaderEdits],
+}
+
+impl Redirect<'_> {
+    /// Applies the rule's ResponseHeaderModifier filters to the redirect response's headers
+    /// (the caller sets `Location`).
+    pub fn apply_response(&self, headers: &mut HeaderMap) {
+        for e in self.response_edits {
+            e.apply(headers);
+        }
+    }
+}
+
+/// The router's answer to a request head.
+#[derive(Debug)]
+pub enum Decision<'r> {
+    Forward(ForwardPlan<'r>),
+    Redirect(Redirect<'r>),
+    Respond(Respond<'r>),
+}
+
+impl<'r> Decision<'r> {
+    /// The route that matched, if any.
+    pub fn matched(&self) -> Option<&MatchedRoute<'r>> {
+        match self {
+            Self::Forward(f) => Some(f.matched()),
+            Self::Redirect(r) => Some(&r.matched),
+            Self::Respond(r) => r.matched.as_ref(),
+        }
+    }
+}
