@@ -8,5 +8,7 @@
 mod case;
 mod subset;
 
-pub use case::{Case, CaseRequest, CorpusError, Prepared, corpus_dir, load_corpus};
+pub use case::{
+    CREATED, Case, CaseRequest, CorpusError, Headers, Prepared, corpus_dir, load_corpus,
+};
 pub use subset::{json_subset, normalize_status};

@@ -116,6 +116,9 @@ mod tests {
                            "conditions": [{"type": "Programmed", "status": "True"}]}]}}]);
         let n = normalize_status(&status);
         assert_eq!(n[0]["conditions"]["Accepted"]["status"], "True");
-        assert_eq!(n[0]["listeners"]["http"]["conditions"]["Programmed"]["status"], "True");
+        assert_eq!(
+            n[0]["listeners"]["http"]["conditions"]["Programmed"]["status"],
+            "True"
+        );
     }
 }

@@ -14,9 +14,14 @@ fn check_case(case: &Case, failures: &mut Vec<String>) -> usize {
         .to_string();
     if let Some(want) = &case.compile_error {
         match compile(&case.sources(), &case.options()) {
-            Ok(_) => failures.push(format!("{name}: compiled, expected an error containing {want:?}")),
+            Ok(_) => failures.push(format!(
+                "{name}: compiled, expected an error containing {want:?}"
+            )),
             Err(e) if !e.to_string().contains(want.as_str()) => {
-                failures.push(format!("{name}: error {:?} does not contain {want:?}", e.to_string()));
+                failures.push(format!(
+                    "{name}: error {:?} does not contain {want:?}",
+                    e.to_string()
+                ));
             }
             Err(_) => {}
         }
@@ -43,10 +48,16 @@ fn check_case(case: &Case, failures: &mut Vec<String>) -> usize {
         match answer {
             Ok(actual) => {
                 if let Err(diff) = json_subset(&req.expect, &actual, "$") {
-                    failures.push(format!("{name}: request {:?}: {diff}\n    answer: {actual}", req.name));
+                    failures.push(format!(
+                        "{name}: request {:?}: {diff}\n    answer: {actual}",
+                        req.name
+                    ));
                 }
             }
-            Err(e) => failures.push(format!("{name}: request {:?}: explain failed: {e}", req.name)),
+            Err(e) => failures.push(format!(
+                "{name}: request {:?}: explain failed: {e}",
+                req.name
+            )),
         }
     }
     let actual_status = normalize_status(&prepared.status);
@@ -88,5 +99,9 @@ fn corpus() {
         cases.len(),
         failures.len()
     );
-    assert!(failures.is_empty(), "{} corpus failure(s); see above", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} corpus failure(s); see above",
+        failures.len()
+    );
 }
