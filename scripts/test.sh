@@ -13,6 +13,9 @@ step "toolchain: wasm32-unknown-unknown target"
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || timeout 300 rustup target add wasm32-unknown-unknown
 
+step "test infrastructure (../shared/scripts/install-test-infra.sh, cached)"
+waygate_test_infra
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
