@@ -24,13 +24,13 @@ pub(crate) fn entries(
             for (m, matched) in (0u32..).zip(&rule.matches) {
                 let (path_kind, path_len, service_len, method_len) =
                     if route.route_type == RouteType::Grpc {
-                        // gRPC precedence ranks by service and method, not by path.
                         let lens = grpc
                             .get(r as usize)
                             .and_then(|g| g.get(m as usize))
                             .copied()
                             .unwrap_or_default();
-                        (PathMatchKind::PathPrefix, 0, lens.service, lens.method)
+                        let (kind, path_len) = grpc_path_rank(lens.service, lens.method);
+                        (kind, path_len, lens.service, lens.method)
                     } else {
                         (matched.path.kind, len(&matched.path.value), 0, 0)
                     };
@@ -68,6 +68,19 @@ pub(crate) fn sort(entries: &mut [MatchEntry]) {
             .cmp(&b.sort_key)
             .then_with(|| a.hostname.cmp(&b.hostname))
     });
+}
+
+/// Where a gRPC match sits among path matches. gRPC precedence ranks by service, then
+/// method characters (`service_len`, `method_len`); the path rank only has to keep a
+/// service+method match ahead of HTTP prefixes (so an HTTPRoute catch-all on the same
+/// listener cannot swallow gRPC traffic) and a service-only match (`/svc/*`) in line with
+/// HTTP prefixes of the same length, without reordering gRPC matches among themselves.
+fn grpc_path_rank(service_len: u32, method_len: u32) -> (PathMatchKind, u32) {
+    match (service_len > 0, method_len > 0) {
+        (true, true) => (PathMatchKind::Exact, 0),
+        (true, false) => (PathMatchKind::PathPrefix, service_len.saturating_add(1)),
+        _ => (PathMatchKind::RegularExpression, 0),
+    }
 }
 
 fn len(s: &str) -> u32 {

@@ -106,8 +106,11 @@ fn grpc_route_is_pinned_and_ranked_by_service_and_method() {
     let http = &c.payload.gateways[0].listeners[0].http;
     // service+method (8+3) outranks service only (8+0), although declared second.
     assert_eq!(http[0].match_index, 1);
-    assert_eq!(http[0].sort_key.path_kind, PathMatchKind::PathPrefix);
+    // Ranked as an exact path so an HTTP catch-all on the listener cannot outrank it.
+    assert_eq!(http[0].sort_key.path_kind, PathMatchKind::Exact);
     assert_eq!(http[0].sort_key.path_len, 0);
+    assert_eq!(http[1].sort_key.path_kind, PathMatchKind::PathPrefix);
+    assert_eq!(http[1].sort_key.path_len, "/pkg.Echo".len() as u32);
     assert_eq!(
         (http[0].sort_key.service_len, http[0].sort_key.method_len),
         (8, 3)
