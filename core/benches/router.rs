@@ -147,6 +147,14 @@ fn load(c: &mut Criterion) {
     for n in [1_000, 10_000] {
         let p = payload(n);
         let bytes = sign(&p, &[&key]).unwrap();
+        eprintln!("load fixture: {n} routes, {} bundle bytes", bytes.len());
+        group.bench_with_input(BenchmarkId::new("verify", n), &n, |b, _| {
+            b.iter(|| verify(black_box(&bytes), &trusted, p.created).unwrap());
+        });
+        let verified = verify(&bytes, &trusted, p.created).unwrap();
+        group.bench_with_input(BenchmarkId::new("new", n), &n, |b, _| {
+            b.iter(|| Router::new(black_box(&verified)).unwrap());
+        });
         group.bench_with_input(BenchmarkId::new("verify+new", n), &n, |b, _| {
             b.iter(|| {
                 let verified = verify(black_box(&bytes), &trusted, p.created).unwrap();

@@ -18,6 +18,7 @@ mod route_match;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::bundle::{
     BundleError, Digest, MatchEntry, ObjectRef, Payload, Protocol, VerifiedBundle,
@@ -57,7 +58,7 @@ pub struct RequestContext {
 /// `Arc` and swap the whole router on reload.
 #[derive(Debug)]
 pub struct Router {
-    payload: Payload,
+    payload: Arc<Payload>,
     digest: Digest,
     /// Every RouteMatch of every route, compiled once (regexes included).
     matchers: Vec<RouteMatcher>,
@@ -88,16 +89,16 @@ impl Router {
     /// (the compiler sorts; core only checks), that every index is in range, and that every
     /// regex and header name compiles.
     pub fn new(bundle: &VerifiedBundle) -> Result<Router, BundleError> {
-        Self::build(bundle.payload().clone(), bundle.digest())
+        Self::build(bundle.shared_payload(), bundle.digest())
     }
 
     /// Builds tables from a payload whose signature was NOT checked, for tools such as
     /// `waygate explain` without a key. Runtimes must use [`Router::new`].
     pub fn from_unverified(payload: Payload, digest: Digest) -> Result<Router, BundleError> {
-        Self::build(payload, digest)
+        Self::build(Arc::new(payload), digest)
     }
 
-    fn build(payload: Payload, digest: Digest) -> Result<Router, BundleError> {
+    fn build(payload: Arc<Payload>, digest: Digest) -> Result<Router, BundleError> {
         let mut matchers = Vec::new();
         let mut match_base = Vec::with_capacity(payload.routes.len());
         let mut rules = Vec::with_capacity(payload.routes.len());

@@ -3,6 +3,7 @@
 //! as another.
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -98,7 +99,8 @@ pub fn sign(payload: &Payload, keys: &[&PrivateKey]) -> Result<Vec<u8>, BundleEr
 /// [`verify`], so holding one proves the payload came from a trusted signer.
 #[derive(Debug, Clone)]
 pub struct VerifiedBundle {
-    payload: Payload,
+    /// Shared so that building a router from the bundle does not copy the payload.
+    payload: Arc<Payload>,
     digest: Digest,
     key_id: String,
 }
@@ -106,6 +108,11 @@ pub struct VerifiedBundle {
 impl VerifiedBundle {
     pub fn payload(&self) -> &Payload {
         &self.payload
+    }
+
+    /// The payload, shared with the bundle.
+    pub fn shared_payload(&self) -> Arc<Payload> {
+        Arc::clone(&self.payload)
     }
 
     pub fn digest(&self) -> Digest {
@@ -186,7 +193,7 @@ pub fn verify(bytes: &[u8], keys: &TrustedKeys, now: u64) -> Result<VerifiedBund
         return Err(BundleError::Expired { expires, now });
     }
     Ok(VerifiedBundle {
-        payload,
+        payload: Arc::new(payload),
         digest: Digest::of(bytes),
         key_id,
     })
@@ -206,18 +213,24 @@ pub fn inspect(bytes: &[u8]) -> Result<(Payload, Digest, Vec<String>), BundleErr
 }
 
 fn decode_payload(body: &[u8]) -> Result<Payload, BundleError> {
-    // Read the version first so a newer schema is reported as such, not as unknown fields.
+    // One pass in the common case; the version is read separately only to explain a
+    // failure, so a newer schema is reported as such rather than as unknown fields.
     #[derive(Deserialize)]
     struct Version {
         schema_version: u32,
     }
-    let version: Version = serde_json::from_slice(body)
-        .map_err(|e| BundleError::InvalidPayload(format!("payload: {e}")))?;
-    if version.schema_version != SCHEMA_VERSION {
-        return Err(BundleError::UnsupportedSchema {
-            found: version.schema_version,
+    match serde_json::from_slice::<Payload>(body) {
+        Ok(payload) if payload.schema_version == SCHEMA_VERSION => Ok(payload),
+        Ok(payload) => Err(BundleError::UnsupportedSchema {
+            found: payload.schema_version,
             supported: SCHEMA_VERSION,
-        });
+        }),
+        Err(e) => match serde_json::from_slice::<Version>(body) {
+            Ok(v) if v.schema_version != SCHEMA_VERSION => Err(BundleError::UnsupportedSchema {
+                found: v.schema_version,
+                supported: SCHEMA_VERSION,
+            }),
+            _ => Err(BundleError::InvalidPayload(format!("payload: {e}"))),
+        },
     }
-    serde_json::from_slice(body).map_err(|e| BundleError::InvalidPayload(format!("payload: {e}")))
 }

@@ -45,7 +45,10 @@ pub struct ETag(pub String);
 pub enum Fetched<T> {
     /// The object still has the ETag the caller sent: no body was transferred.
     NotModified,
-    Fresh { value: T, etag: ETag },
+    Fresh {
+        value: T,
+        etag: ETag,
+    },
 }
 
 /// The precondition of a channel write.
