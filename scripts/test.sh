@@ -32,6 +32,9 @@ fi
 step "fuzz targets build"
 cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
 
+step "deploy: Helm chart and Terraform modules (deploy/test.sh)"
+bash deploy/test.sh
+
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   # No doctests in the workspace: nextest runs every test there is.
