@@ -14,8 +14,7 @@ use waygate_core::bundle::{
 use crate::backend_ref::{RouteScope, backend_ref_spec};
 use crate::error::FieldError;
 use crate::filter;
-use crate::hostname;
-use crate::http_route::{default_match, header_name, placement_annotation, regex};
+use crate::http_route::{default_match, header_name, regex};
 use crate::inventory::Object;
 use crate::route::{
     Body, GrpcLens, LoweredRoute, RouteType, first_problem, first_reason, parent_refs,
@@ -27,21 +26,12 @@ pub(crate) fn lower<'a>(
     route: &'a Object<GrpcRouteSpec>,
 ) -> Result<LoweredRoute<'a>, FieldError> {
     let spec = &route.spec;
-    let mut lowered = LoweredRoute {
-        route_type: RouteType::Grpc,
-        meta: &route.meta,
-        hostnames: hostname::parse_all(
-            spec.hostnames.as_deref().unwrap_or_default(),
-            "spec.hostnames",
-        )?,
-        parent_refs: parent_refs!(spec.parent_refs, &route.meta.namespace)?,
-        body: Body::Http {
-            rules: Vec::new(),
-            grpc: Vec::new(),
-        },
-        problem: None,
-        pinned: placement_annotation(&route.meta)?,
-    };
+    let mut lowered = LoweredRoute::http(
+        RouteType::Grpc,
+        &route.meta,
+        spec.hostnames.as_deref(),
+        parent_refs!(spec.parent_refs, &route.meta.namespace)?,
+    )?;
     first_reason(&mut lowered.pinned, Some("GRPCRoute".to_owned()));
     let mut rules = Vec::new();
     let mut lens = Vec::new();

@@ -12,7 +12,6 @@ use waygate_core::bundle::{
 use crate::backend_ref::{RouteScope, backend_ref_spec};
 use crate::error::FieldError;
 use crate::filter;
-use crate::hostname;
 use crate::inventory::Object;
 use crate::route::{Body, LoweredRoute, RouteType, first_problem, first_reason, parent_refs};
 
@@ -22,21 +21,12 @@ pub(crate) fn lower<'a>(
     route: &'a Object<HttpRouteSpec>,
 ) -> Result<LoweredRoute<'a>, FieldError> {
     let spec = &route.spec;
-    let mut lowered = LoweredRoute {
-        route_type: RouteType::Http,
-        meta: &route.meta,
-        hostnames: hostname::parse_all(
-            spec.hostnames.as_deref().unwrap_or_default(),
-            "spec.hostnames",
-        )?,
-        parent_refs: parent_refs!(spec.parent_refs, &route.meta.namespace)?,
-        body: Body::Http {
-            rules: Vec::new(),
-            grpc: Vec::new(),
-        },
-        problem: None,
-        pinned: placement_annotation(&route.meta)?,
-    };
+    let mut lowered = LoweredRoute::http(
+        RouteType::Http,
+        &route.meta,
+        spec.hostnames.as_deref(),
+        parent_refs!(spec.parent_refs, &route.meta.namespace)?,
+    )?;
     let mut rules = Vec::new();
     // The CRD defaults an absent `rules` to one rule matching every path (and with no
     // backends, so requests get 500); the API server would have filled it in.

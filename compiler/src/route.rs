@@ -146,7 +146,29 @@ pub(crate) struct LoweredRoute<'a> {
     pub pinned: Option<String>,
 }
 
-impl LoweredRoute<'_> {
+impl<'a> LoweredRoute<'a> {
+    /// An HTTPRoute or GRPCRoute before its rules are lowered: hostnames validated and the
+    /// placement annotation read.
+    pub(crate) fn http(
+        route_type: RouteType,
+        meta: &'a Meta,
+        hostnames: Option<&[String]>,
+        parent_refs: Vec<ParentRef>,
+    ) -> Result<Self, FieldError> {
+        Ok(Self {
+            route_type,
+            meta,
+            hostnames: crate::hostname::parse_all(hostnames.unwrap_or_default(), "spec.hostnames")?,
+            parent_refs,
+            body: Body::Http {
+                rules: Vec::new(),
+                grpc: Vec::new(),
+            },
+            problem: None,
+            pinned: crate::http_route::placement_annotation(meta)?,
+        })
+    }
+
     pub(crate) fn label(&self) -> String {
         format!("{}/{}", self.meta.namespace, self.meta.name)
     }

@@ -110,7 +110,10 @@ fn grpc_route_is_pinned_and_ranked_by_service_and_method() {
     assert_eq!(http[0].sort_key.path_kind, PathMatchKind::Exact);
     assert_eq!(http[0].sort_key.path_len, 0);
     assert_eq!(http[1].sort_key.path_kind, PathMatchKind::PathPrefix);
-    assert_eq!(http[1].sort_key.path_len, u32::try_from("/pkg.Echo".len()).unwrap());
+    assert_eq!(
+        http[1].sort_key.path_len,
+        u32::try_from("/pkg.Echo".len()).unwrap()
+    );
     assert_eq!(
         (http[0].sort_key.service_len, http[0].sort_key.method_len),
         (8, 3)
