@@ -14,6 +14,7 @@ mod path_index;
 mod request_head;
 mod retry;
 mod route_match;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,7 @@ pub use decision::{
 };
 pub use forward_plan::ForwardPlan;
 pub use retry::RetryPolicy;
+pub use stream::{ListenerId, backend_addresses, pick_stream_backend};
 
 use http_route::CompiledRule;
 use listener::{CompiledEntry, CompiledListener, specificity};
