@@ -118,3 +118,57 @@ pub trait BundleStore: BundleSource {
 
     async fn delete_bundle(&self, digest: &str) -> Result<(), StoreError>;
 }
+
+/// Checks a channel name before it becomes part of an object key or a file path: ASCII
+/// letters, digits, `.`, `_` and `-`, not starting with `.`, at most 128 bytes. Keeps keys
+/// identical across stores and makes path traversal through a name impossible.
+pub fn validate_channel(channel: &str) -> Result<(), StoreError> {
+    let ok = !channel.is_empty()
+        && channel.len() <= 128
+        && !channel.starts_with('.')
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            key: channel_key(channel),
+            message:
+                "channel names use only letters, digits, '.', '_' and '-' and do not start with '.'"
+                    .into(),
+        })
+    }
+}
+
+/// Checks that a digest is 64 lowercase hex characters (SHA-256) before it names an object.
+pub fn validate_digest(digest: &str) -> Result<(), StoreError> {
+    if digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            key: bundle_key(digest),
+            message: "a bundle digest is 64 lowercase hex characters (SHA-256)".into(),
+        })
+    }
+}
+
+/// The bytes a channel pointer is stored as (compact JSON and a newline), the same in every
+/// store so that `waygate channels` output and ETags computed over them agree.
+pub fn pointer_bytes(pointer: &ChannelPointer) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = serde_json::to_vec(pointer).map_err(|e| StoreError::Other(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Parses stored pointer bytes, naming the key when they are not a pointer.
+pub fn parse_pointer(key: &str, bytes: &[u8]) -> Result<ChannelPointer, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Invalid {
+        key: key.to_owned(),
+        message: format!("not a channel pointer: {e}"),
+    })
+}
