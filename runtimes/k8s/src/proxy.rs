@@ -1,0 +1,273 @@
+//! The per-request service: ask core for a decision on the bundle being served, then carry
+//! it out — answer, redirect, or forward (streaming, with WebSocket upgrades spliced).
+//! Metrics and one access-log line per request.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::header::{CONTENT_TYPE, LOCATION};
+use http::{HeaderValue, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use waygate_core::bundle::Protocol;
+use waygate_core::router::{Decision, ForwardPlan, RequestContext, Respond, RuntimeKind};
+
+use crate::body::{self, Body};
+use crate::metrics::{RequestLabels, RouteLabels};
+use crate::state::{Active, Shared};
+use crate::upstream::{self, Failure, Head, OutBody};
+use crate::{mirror, websocket};
+
+/// Where a connection arrived.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnInfo {
+    /// The bundle listener port (not necessarily the socket's port in tests).
+    pub(crate) port: u16,
+    pub(crate) peer: SocketAddr,
+    /// The TLS server name the client sent, on terminated TLS connections.
+    pub(crate) sni: Option<String>,
+}
+
+fn status_response(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut res = Response::new(body::full(text));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+/// A trailers-only gRPC answer: HTTP 200 with `grpc-status` in the headers.
+fn grpc_response(code: u32, message: &str) -> Response<Body> {
+    let mut res = Response::new(body::empty());
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    h.insert("grpc-status", HeaderValue::from(code));
+    if let Ok(v) = HeaderValue::from_str(message) {
+        h.insert("grpc-message", v);
+    }
+    res
+}
+
+fn respond(r: &Respond<'_>) -> Response<Body> {
+    let mut res = if let Some(code) = r.grpc_status {
+        grpc_response(code, r.reason)
+    } else {
+        let mut res = Response::new(body::full(r.reason));
+        *res.status_mut() = r.status;
+        res
+    };
+    for (name, value) in &r.headers {
+        res.headers_mut().insert(name.clone(), value.clone());
+    }
+    res
+}
+
+/// Whether a request on a terminated TLS connection names a Host that selects a different
+/// listener than its SNI did: the spec's 421 Misdirected Request.
+fn misdirected(active: &Active, ctx: &RequestContext, conn: &ConnInfo, d: &Decision<'_>) -> bool {
+    let (Some(sni), Some(matched)) = (conn.sni.as_deref(), d.matched()) else {
+        return false;
+    };
+    let by_sni = active
+        .router
+        .listener_for_sni(ctx, Protocol::Https, sni)
+        .map(|(id, _)| id);
+    by_sni != active.router.listener_id(matched.listener)
+}
+
+/// The hyper service entry point.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    conn: Arc<ConnInfo>,
+    mut req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let start = Instant::now();
+    let Some(active) = shared.active.load_full() else {
+        return Ok(status_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no verified bundle loaded yet",
+        ));
+    };
+    let on_upgrade = websocket::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
+    let (parts, body) = req.into_parts();
+    let ctx = RequestContext {
+        gateway: shared.config.gateway.clone(),
+        port: conn.port,
+        runtime: RuntimeKind::Kubernetes,
+    };
+    let decision = active.router.decide(&ctx, &parts);
+    let route = decision
+        .matched()
+        .map(|m| m.route_ref().to_string())
+        .unwrap_or_default();
+    let res = if misdirected(&active, &ctx, &conn, &decision) {
+        status_response(
+            StatusCode::MISDIRECTED_REQUEST,
+            "the Host header selects another listener than the TLS server name",
+        )
+    } else {
+        match decision {
+            Decision::Respond(r) => respond(&r),
+            Decision::Redirect(r) => {
+                let mut res = Response::new(body::empty());
+                *res.status_mut() = r.status;
+                r.apply_response(res.headers_mut());
+                if let Ok(v) = HeaderValue::from_str(&r.location) {
+                    res.headers_mut().insert(LOCATION, v);
+                }
+                res
+            }
+            Decision::Forward(plan) => {
+                forward(
+                    &shared, &active, &plan, &route, &conn, &parts, body, on_upgrade,
+                )
+                .await
+            }
+        }
+    };
+    let status = res.status().as_u16();
+    let elapsed = start.elapsed();
+    shared
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    shared
+        .metrics
+        .duration
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
+        .observe(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "access",
+        method = %parts.method,
+        uri = %parts.uri,
+        version = ?parts.version,
+        status,
+        route = %route,
+        peer = %conn.peer,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        generation = active.router.generation(),
+    );
+    Ok(res)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward(
+    shared: &Shared,
+    active: &Arc<Active>,
+    plan: &ForwardPlan<'_>,
+    route: &str,
+    conn: &ConnInfo,
+    parts: &http::request::Parts,
+    body: Incoming,
+    on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Response<Body> {
+    let picked = match plan.pick(fastrand::u32(..)) {
+        Ok(p) => p,
+        Err(r) => return respond(&r),
+    };
+    let h2c = upstream::wants_h2c(&picked, &parts.headers);
+    let mut headers = parts.headers.clone();
+    let upgrade = on_upgrade.is_some() && !h2c;
+    if !upgrade {
+        upstream::strip_hop_by_hop(&mut headers, h2c);
+    }
+    plan.apply_request(&mut headers);
+    picked.apply_request(&mut headers);
+    add_forwarded(&mut headers, conn, plan.downstream_scheme());
+    let head = Head {
+        method: parts.method.clone(),
+        headers,
+        h2c,
+    };
+    let route_labels = RouteLabels {
+        route: route.to_owned(),
+    };
+    let on_error = |f: &Failure| {
+        shared
+            .metrics
+            .upstream_errors
+            .get_or_create(&route_labels)
+            .inc();
+        tracing::warn!(route, error = f.describe(), "upstream attempt failed");
+    };
+
+    if let (true, Some(on_upgrade)) = (upgrade, on_upgrade) {
+        return websocket::proxy(shared, active, plan, &picked, &head, on_upgrade, on_error).await;
+    }
+
+    let Ok(body) = OutBody::prepare(
+        body,
+        &parts.headers,
+        plan.retry().is_some_and(|p| p.attempts > 0),
+        shared.config.retry_buffer_limit,
+    )
+    .await
+    else {
+        return status_response(StatusCode::BAD_REQUEST, "request body failed");
+    };
+    mirror::fire(shared, plan, &picked, &head, body.buffered());
+
+    let exchange = upstream::exchange(
+        &shared.clients,
+        shared.config.upstream_override.as_deref(),
+        plan,
+        &picked,
+        &head,
+        body,
+        on_error,
+    );
+    let result = match plan.request_timeout_ms().map(Duration::from_millis) {
+        Some(t) => tokio::time::timeout(t, exchange)
+            .await
+            .unwrap_or(Err(Failure::Timeout)),
+        None => exchange.await,
+    };
+    match result {
+        Ok(res) => {
+            let (mut rp, rb) = res.into_parts();
+            upstream::strip_hop_by_hop(&mut rp.headers, false);
+            plan.apply_response(&mut rp.headers);
+            picked.apply_response(&mut rp.headers);
+            Response::from_parts(rp, body::stream(rb))
+        }
+        Err(f) => {
+            if matches!(f, Failure::Timeout) {
+                on_error(&f);
+            }
+            if plan.matched().is_grpc() {
+                let code = if matches!(f, Failure::Timeout) { 4 } else { 14 };
+                grpc_response(code, "upstream failed")
+            } else {
+                status_response(
+                    f.status(),
+                    match f {
+                        Failure::Timeout => "upstream timed out",
+                        Failure::Upstream(_) => "upstream unavailable",
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// `x-forwarded-for` / `x-forwarded-proto`, so upstreams see the client.
+fn add_forwarded(headers: &mut http::HeaderMap, conn: &ConnInfo, scheme: &'static str) {
+    let ip = conn.peer.ip().to_string();
+    let value = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prev) => format!("{prev}, {ip}"),
+        None => ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert("x-forwarded-for", v);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static(scheme));
+}

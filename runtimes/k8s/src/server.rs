@@ -1,0 +1,148 @@
+//! The running data plane: owns the listener sockets, installs bundles (atomic swap, new
+//! ports bound as they appear) and drains on shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use waygate_core::bundle::{BundleError, VerifiedBundle};
+
+use crate::config::Config;
+use crate::listener::{self, ConnToken};
+use crate::state::{Active, Shared};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug)]
+pub struct Server {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    /// Bundle port → the socket address it is bound to.
+    bound: Mutex<HashMap<u16, SocketAddr>>,
+    /// Listeners handed in before their port appears in a bundle (tests bind port 0).
+    prebound: Mutex<HashMap<u16, TcpListener>>,
+    token: Mutex<Option<ConnToken>>,
+    drained: tokio::sync::Mutex<mpsc::Receiver<()>>,
+}
+
+impl Server {
+    /// A server with no bundle yet: requests get 503 and `/readyz` says not ready.
+    /// `prebound` maps bundle ports to already-bound sockets (used instead of binding
+    /// `listen_host:port`), which lets tests use ephemeral ports.
+    pub fn new(config: Config, prebound: HashMap<u16, TcpListener>) -> Arc<Self> {
+        let (tx, rx) = watch::channel(false);
+        let (token, drained) = mpsc::channel(1);
+        Arc::new(Self {
+            shared: Arc::new(Shared::new(config, rx)),
+            shutdown: tx,
+            bound: Mutex::new(HashMap::new()),
+            prebound: Mutex::new(prebound),
+            token: Mutex::new(Some(token)),
+            drained: tokio::sync::Mutex::new(drained),
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Serves the admin endpoints on `listener`.
+    pub fn serve_admin(&self, listener: TcpListener) {
+        tokio::spawn(crate::admin::serve(Arc::clone(&self.shared), listener));
+    }
+
+    /// The generation being served, if any.
+    pub fn generation(&self) -> Option<u64> {
+        self.shared.generation()
+    }
+
+    /// Compiles and swaps in a verified bundle, then binds any port it adds. Requests
+    /// already running keep the bundle they started with. The caller checks generations
+    /// (see `reload`).
+    pub fn install(&self, bundle: &VerifiedBundle) -> Result<(), InstallError> {
+        let (active, cert_errors) = Active::new(bundle, &self.shared.config)?;
+        for e in cert_errors {
+            tracing::warn!(error = %e, "listener certificate not loaded");
+        }
+        let ports: Vec<u16> = active
+            .router
+            .listener_ports(self.shared.config.gateway.as_ref())
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        self.bind_ports(&ports)?;
+        let generation = active.router.generation();
+        let digest = active.router.digest();
+        self.shared.active.store(Some(Arc::new(active)));
+        self.shared.metrics.bundle_generation.set(generation);
+        tracing::info!(%digest, generation, "bundle installed");
+        Ok(())
+    }
+
+    fn bind_ports(&self, ports: &[u16]) -> Result<(), InstallError> {
+        let Some(token) = lock(&self.token).clone() else {
+            return Ok(()); // shutting down: bind nothing new
+        };
+        let mut bound = lock(&self.bound);
+        let mut prebound = lock(&self.prebound);
+        for &port in ports {
+            if bound.contains_key(&port) {
+                continue;
+            }
+            let sock = if let Some(l) = prebound.remove(&port) {
+                l
+            } else {
+                let addr = SocketAddr::new(self.shared.config.listen_host, port);
+                listener::bind(addr).map_err(|source| InstallError::Bind { addr, source })?
+            };
+            let local = sock.local_addr().map_err(|source| InstallError::Bind {
+                addr: SocketAddr::new(self.shared.config.listen_host, port),
+                source,
+            })?;
+            tracing::info!(port, %local, "listening");
+            bound.insert(port, local);
+            tokio::spawn(listener::accept_loop(
+                Arc::clone(&self.shared),
+                sock,
+                port,
+                token.clone(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Where bundle port `port` is listening.
+    pub fn local_addr(&self, port: u16) -> Option<SocketAddr> {
+        lock(&self.bound).get(&port).copied()
+    }
+
+    /// Stops accepting, lets in-flight requests finish, closes WebSockets with 1001, and
+    /// returns once every connection is gone or `deadline` passed (then the rest are cut
+    /// when the runtime stops). Returns whether the drain completed in time.
+    pub async fn shutdown(&self, deadline: Duration) -> bool {
+        let _ = self.shutdown.send(true);
+        lock(&self.token).take();
+        let mut drained = self.drained.lock().await;
+        let done = tokio::time::timeout(deadline, drained.recv()).await.is_ok();
+        tracing::info!(completed = done, "drain finished");
+        done
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of a plain map; the map
+/// itself is still usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
