@@ -1,0 +1,12 @@
+//! In-process tests of the Lambda adapter: every event type from JSON fixtures, forwarding to
+//! a real loopback upstream through the production client, the bundle lifecycle, and the
+//! conformance corpus compared with core.
+
+mod lambda {
+    pub(crate) mod support;
+
+    mod corpus;
+    mod events;
+    mod lifecycle;
+    mod loopback;
+}
