@@ -20,7 +20,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (all targets, -D warnings)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features waygate-runtime-common/sigv4 -- -D warnings
 
 step "core builds for wasm32-unknown-unknown (sans-IO)"
 cargo build -p waygate-core --target wasm32-unknown-unknown --locked
@@ -28,6 +28,10 @@ if cargo tree -p waygate-core --target wasm32-unknown-unknown -e normal --prefix
     | grep -Eq '^(tokio|mio|hyper|reqwest) '; then
   echo "waygate-core depends on an IO runtime" >&2; exit 1
 fi
+
+step "the SigV4 store source builds for wasm32-unknown-unknown (Workers, Spin)"
+cargo build -p waygate-runtime-common --no-default-features --features sigv4 \
+  --target wasm32-unknown-unknown --locked
 
 step "fuzz targets build"
 cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
@@ -38,9 +42,9 @@ bash deploy/test.sh
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   # No doctests in the workspace: nextest runs every test there is.
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast --features waygate-runtime-common/sigv4
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast --features waygate-runtime-common/sigv4
 fi
 
 echo; echo "all checks passed in $(( $(date +%s) - t0 ))s"

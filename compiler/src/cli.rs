@@ -1,10 +1,19 @@
 //! Argument parsing and dispatch for the `waygate` binary.
 
+mod channels;
 mod compile;
+#[cfg(feature = "serve")]
+mod dev;
 mod explain;
+mod gc;
 mod inspect;
 mod keygen;
 mod output;
+mod publish;
+mod rollback;
+#[cfg(feature = "serve")]
+mod serve;
+mod store_args;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +50,25 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Show what the gateway would do with one request.
     Explain(explain::Args),
+    /// Upload a bundle to a store and move a channel to it.
+    Publish(publish::Args),
+    /// Point a channel back at an older payload, re-signed under a new generation.
+    Rollback(rollback::Args),
+    /// List a store's channels and what they point at.
+    Channels(channels::ChannelsArgs),
+    /// List a channel's past pointers, oldest first.
+    History(channels::HistoryArgs),
+    /// Delete bundles no channel and no recent history entry refers to.
+    Gc(gc::Args),
+    /// Serve a channel's bundles: the Kubernetes runtime's data plane.
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
+    /// Compile a directory with a throwaway key, serve it locally, recompile on change.
+    #[cfg(feature = "serve")]
+    Dev(dev::Args),
+    /// A tiny HTTP + WebSocket echo server to try routes against.
+    #[cfg(feature = "serve")]
+    EchoUpstream(serve::EchoArgs),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -50,6 +78,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => inspect::verify(&args),
         Command::Inspect(args) => inspect::inspect(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Publish(args) => publish::run(&args),
+        Command::Rollback(args) => rollback::run(&args),
+        Command::Channels(args) => channels::channels(&args),
+        Command::History(args) => channels::history(&args),
+        Command::Gc(args) => gc::run(&args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args),
+        #[cfg(feature = "serve")]
+        Command::Dev(args) => dev::run(&args),
+        #[cfg(feature = "serve")]
+        Command::EchoUpstream(args) => serve::echo(&args),
     }
 }
 
