@@ -39,6 +39,9 @@ cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
 step "deploy: Helm chart and Terraform modules (deploy/test.sh)"
 bash deploy/test.sh
 
+step "Lambda runtime under the real emulator (cargo lambda watch)"
+bash runtimes/lambda/tests/emulator.sh
+
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   # No doctests in the workspace: nextest runs every test there is.
