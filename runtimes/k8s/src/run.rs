@@ -54,31 +54,37 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn terminated() {
+/// SIGTERM/SIGINT, registered when created: a signal that arrives while the first poll of
+/// a slow or unreachable store is still running must drain, not kill, the process.
+struct Termination {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Termination {
+    fn install() -> Self {
+        Self {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(term) = &mut self.term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
 
 /// Serves until SIGTERM/SIGINT, then drains within `config.drain_deadline`.
 pub async fn serve<S: BundleSource>(source: S, opts: ServeOptions) -> anyhow::Result<()> {
+    let mut termination = Termination::install();
     let deadline = opts.config.drain_deadline;
     let server = Server::new(opts.config, HashMap::new());
     let admin = crate::listener::bind(opts.admin)
@@ -93,16 +99,19 @@ pub async fn serve<S: BundleSource>(source: S, opts: ServeOptions) -> anyhow::Re
         opts.cache_dir,
     );
     reloader.start_from_cache();
-    let first = reloader.poll().await;
-    if server.generation().is_none() {
-        tracing::warn!(outcome = ?first, "no bundle yet; not ready until one loads");
-    }
-    if matches!(first, Outcome::Refused) && server.generation().is_none() {
-        tracing::error!("the channel's bundle was refused and there is no cached bundle");
-    }
+    let serving = async {
+        let first = reloader.poll().await;
+        if server.generation().is_none() {
+            tracing::warn!(outcome = ?first, "no bundle yet; not ready until one loads");
+        }
+        if matches!(first, Outcome::Refused) && server.generation().is_none() {
+            tracing::error!("the channel's bundle was refused and there is no cached bundle");
+        }
+        reloader.run(opts.poll_interval).await;
+    };
     tokio::select! {
-        () = reloader.run(opts.poll_interval) => {}
-        () = terminated() => {
+        () = serving => {}
+        () = termination.recv() => {
             tracing::info!(deadline_s = deadline.as_secs(), "terminating: draining");
         }
     }

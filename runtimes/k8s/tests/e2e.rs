@@ -5,6 +5,9 @@
 mod e2e {
     pub(crate) mod support;
 
+    #[path = "../../../common/tests/s3_store/moto.rs"]
+    pub(crate) mod moto;
+
     mod cli;
     mod corpus;
     mod grpc;

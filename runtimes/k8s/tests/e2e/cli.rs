@@ -299,3 +299,108 @@ async fn dev_serves_the_quickstart_and_survives_a_bad_edit() -> TestResult {
     terminate(&mut child).await?;
     Ok(())
 }
+
+/// `waygate serve --store s3://…` against a real S3 server (moto): it serves what was
+/// published, keeps serving when the server stops, and a restart with the server still down
+/// comes up from its disk cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_from_s3_survives_the_store_going_away() -> TestResult {
+    let bin = waygate()?;
+    let mut moto = super::moto::Moto::start(&[]);
+    let endpoint = moto.endpoint();
+    run_ok(Command::new(tool("curl")?).args(["-sf", "-X", "PUT", &format!("{endpoint}/bundles")]))?;
+    let up = Upstream::start("api").await?;
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    run_ok(
+        Command::new(&bin)
+            .args(["keygen", "--private"])
+            .arg(d.join("k.pem"))
+            .arg("--public")
+            .arg(d.join("k.pub")),
+    )?;
+    let port = free_port()?;
+    std::fs::write(d.join("all.yaml"), yaml(port, &up, "from-s3"))?;
+    run_ok(
+        Command::new(&bin)
+            .arg("compile")
+            .arg(d.join("all.yaml"))
+            .arg("--key")
+            .arg(d.join("k.pem"))
+            .arg("--out")
+            .arg(d.join("b.json"))
+            .args(["--generation", "1"]),
+    )?;
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let store = [
+        "--store",
+        "s3://bundles/edge",
+        "--s3-endpoint",
+        endpoint.as_str(),
+    ];
+    run_ok(
+        Command::new(&bin)
+            .args(["publish", "--bundle"])
+            .arg(d.join("b.json"))
+            .args(["--channel", "prod"])
+            .args(store)
+            .envs(aws),
+    )?;
+
+    let admin: std::net::SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let serve = |log: &str| -> Result<Child, Error> {
+        Ok(Child(
+            Command::new(&bin)
+                .args(["serve", "--channel", "prod", "--public-key"])
+                .arg(d.join("k.pub"))
+                .args(store)
+                .args(["--listen-host", "127.0.0.1", "--admin", &admin.to_string()])
+                .arg("--cache-dir")
+                .arg(d.join("cache"))
+                .args(["--poll-interval", "1", "--drain-seconds", "5"])
+                .envs(aws)
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(d.join(log))?)
+                .spawn()?,
+        ))
+    };
+    let gw: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut child = serve("serve1.log")?;
+    wait_ready(admin, 1).await?;
+    let (body, status, _) = curl(&[&url(gw, "/hello")]).await?;
+    assert_eq!(status, 200);
+    assert!(body.contains("x-tag: from-s3"), "{body}");
+
+    // The store goes away: polls fail (and say so), traffic keeps flowing on the loaded bundle.
+    moto.stop();
+    let mut logged = false;
+    for _ in 0..100 {
+        let log = std::fs::read_to_string(d.join("serve1.log"))?.to_lowercase();
+        if log.contains("unreachable") {
+            logged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        logged,
+        "no failed poll logged within 20 s of stopping the store"
+    );
+    let (body, status, _) = curl(&[&url(gw, "/hello")]).await?;
+    assert_eq!(status, 200, "still serving with the store down");
+    assert!(body.contains("x-tag: from-s3"), "{body}");
+    terminate(&mut child).await?;
+
+    // A restart while the store is still down comes up from the disk cache.
+    let mut child = serve("serve2.log")?;
+    wait_ready(admin, 1).await?;
+    let (body, status, _) = curl(&[&url(gw, "/hello")]).await?;
+    assert_eq!(status, 200);
+    assert!(body.contains("x-tag: from-s3"), "{body}");
+    terminate(&mut child).await?;
+    Ok(())
+}
