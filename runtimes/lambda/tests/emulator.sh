@@ -7,6 +7,14 @@
 #      421, 404;
 #   3. a newer generation is picked up on the next request (WAYGATE_REFRESH_SECONDS=0);
 #   4. every request left one JSON access-log line (route, status, duration, bundle digest).
+# Then, in a second phase, the same function with its bundle in the S3-compatible server of the
+# test infrastructure (moto on a free loopback port), published with `waygate publish --store
+# s3://…` and read through aws-sdk-s3 (AWS_ENDPOINT_URL, dummy keys, path-style):
+#   5. an empty bucket answers 503; after publishing, requests are served from S3 (the
+#      bundle object is read from moto);
+#   6. a newer generation is not picked up within WAYGATE_REFRESH_SECONDS and is after it;
+#   7. a bundle object altered in the bucket is refused (digest mismatch, logged) while the
+#      running generation keeps serving; once the object is restored it is picked up.
 # Every wait is bounded; ports are picked free; whatever the script started is stopped on
 # exit. Ends with "N passed, M failed" and exits non-zero unless every check passed.
 # Usage: runtimes/lambda/tests/emulator.sh
@@ -47,10 +55,16 @@ check() { # NAME ACTUAL PATTERN (bash glob): one counted check
   # shellcheck disable=SC2053
   if [[ $2 == $3 ]]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
 }
+log="$work/emulator.log" # the running emulator's output (the function logs there)
 abort() { # a step later checks cannot do without
   fail "$1"
-  [ -f "$work/emulator.log" ] && tail -40 "$work/emulator.log" >&2
+  [ -f "$log" ] && tail -40 "$log" >&2
   exit 1
+}
+stop_group() { # PID: stop one background job's process group, bounded
+  kill -TERM -- "-$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 # Build the CLI and the function up front, each on its own: `cargo lambda watch` runs
@@ -125,11 +139,15 @@ spec:
 YAML
 sed 's/value: \/old}/value: \/gone}/' "$work/m1/routes.yaml" >"$work/m2/routes.yaml"
 
-publish() { # GENERATION DIR: compile, then write bundles/<digest> and channels/prod
-  local gen=$1 dir=$2 digest
+compile_gen() { # GENERATION DIR: compile to $work/b<GENERATION>, print its digest
+  local gen=$1 dir=$2
   "$waygate" compile "$dir" --key "$work/key.pem" --out "$work/b$gen" --generation "$gen" \
     --created 1700000000 --kubernetes-origin https://k8s.example.com >/dev/null
-  digest=$(sha256sum "$work/b$gen" | cut -d' ' -f1)
+  sha256sum "$work/b$gen" | cut -d' ' -f1
+}
+publish() { # GENERATION DIR: compile, then write bundles/<digest> and channels/prod
+  local gen=$1 dir=$2 digest
+  digest=$(compile_gen "$gen" "$dir")
   mkdir -p "$work/store/bundles" "$work/store/channels"
   cp "$work/b$gen" "$work/store/bundles/$digest"
   printf '{"digest":"%s","generation":%s,"updated":1700000000}\n' "$digest" "$gen" \
@@ -143,25 +161,29 @@ publish() { # GENERATION DIR: compile, then write bundles/<digest> and channels/
 export WAYGATE_STORE="file://$work/store" WAYGATE_CHANNEL=prod WAYGATE_REFRESH_SECONDS=0
 WAYGATE_PUBLIC_KEY=$(cat "$work/key.pub"); export WAYGATE_PUBLIC_KEY
 
-port=$(free_port)
+start_emulator() { # LOGFILE: start `cargo lambda watch` with the current environment
+  log=$1
+  port=$(free_port)
+  setsid cargo lambda watch -p waygate-lambda --bin bootstrap --ignore-changes \
+    --invoke-address 127.0.0.1 --invoke-port "$port" --timeout 110 \
+    >"$log" 2>&1 &
+  emulator=$!
+  pids+=("$emulator")
+  # cargo-lambda names a function after its binary, so the Function URL is /lambda-url/bootstrap.
+  base="http://127.0.0.1:$port/lambda-url/bootstrap"
+  # Wait (bounded) for the emulator to listen. Probe a function that does not exist: the
+  # emulator answers that itself, without queueing an invocation of ours.
+  local up=0
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/lambda-url/no-such-function/"; then
+      up=1 && break
+    fi
+    sleep 0.2
+  done
+  [ "$up" = 1 ] || abort "emulator did not listen on 127.0.0.1:$port within 20s"
+}
 t1=$(date +%s)
-setsid cargo lambda watch -p waygate-lambda --bin bootstrap --ignore-changes \
-  --invoke-address 127.0.0.1 --invoke-port "$port" --timeout 110 \
-  >"$work/emulator.log" 2>&1 &
-pids+=($!)
-# cargo-lambda names a function after its binary, so the Function URL is /lambda-url/bootstrap.
-base="http://127.0.0.1:$port/lambda-url/bootstrap"
-
-# Wait (bounded) for the emulator to listen. Probe a function that does not exist: the
-# emulator answers that itself, without queueing an invocation of ours.
-up=0
-for _ in $(seq 1 100); do
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/lambda-url/no-such-function/"; then
-    up=1 && break
-  fi
-  sleep 0.2
-done
-[ "$up" = 1 ] || abort "emulator did not listen on 127.0.0.1:$port within 20s"
+start_emulator "$work/emulator.log"
 
 req() { # PATH [curl args...] -> "STATUS|LOCATION|BODY"; headers left in $work/head
   local path=$1; shift
@@ -196,8 +218,8 @@ check "generation 2 picked up: old redirect gone" "$(req /old/page)" "404|*"
 check "generation 2 picked up: new redirect served" "$(req /gone/page)" "301|*://new.example.com/gone/page|*"
 
 # The access log: one JSON object per request, with the bundle digest that served it.
-logcheck() { # NAME PYTHON-PREDICATE over `e` (a parsed access-log line)
-  if python3 - "$work/emulator.log" "$2" <<'PY'
+logcheck() { # NAME PYTHON-PREDICATE over `e` (a parsed JSON log line of the running emulator)
+  if python3 - "$log" "$2" <<'PY'
 import json, sys
 found = False
 for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
@@ -208,15 +230,116 @@ for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
         e = json.loads(line)
     except ValueError:
         continue
-    if e.get("target") == "waygate::access" and eval(sys.argv[2], {}, {"e": e}):
+    if eval(sys.argv[2], {}, {"e": e}):
         found = True
 sys.exit(0 if found else 1)
 PY
   then pass "$1"; else fail "$1"; fi
 }
 logcheck "JSON access log: forwarded request with route, status, duration and bundle" \
-  "e.get('route') == 'default/api' and e.get('status') == 200 and isinstance(e.get('duration_ms'), float) and e.get('bundle') == '$digest1'"
+  "e.get('target') == 'waygate::access' and e.get('route') == 'default/api' and e.get('status') == 200 and isinstance(e.get('duration_ms'), float) and e.get('bundle') == '$digest1'"
 logcheck "JSON access log: generation 2 requests carry its digest" \
-  "e.get('path') == '/gone/page' and e.get('status') == 301 and e.get('bundle') == '$digest2'"
+  "e.get('target') == 'waygate::access' and e.get('path') == '/gone/page' and e.get('status') == 301 and e.get('bundle') == '$digest2'"
 inits=$(grep -c '"message":"init"' "$work/emulator.log" || true)
 check "one cold start served every request (no crash loop)" "$inits" "1"
+
+# ---- Phase 2: the bundle in S3 (moto), read by the function through aws-sdk-s3.
+stop_group "$emulator"
+s3_port=$(free_port)
+setsid "$TEST_INFRA_DIR/venv-s3/bin/moto_server" -H 127.0.0.1 -p "$s3_port" \
+  >"$work/moto.log" 2>&1 &
+pids+=($!)
+up=0
+for _ in $(seq 1 150); do
+  curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$s3_port/moto-api/" && up=1 && break
+  sleep 0.2
+done
+[ "$up" = 1 ] || abort "moto did not listen on 127.0.0.1:$s3_port within 30s"
+# What the function's aws-sdk-s3 reads: the endpoint (an IP host, so path-style), dummy keys
+# (moto accepts any), the region; no instance-metadata lookups on this machine.
+export AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=waygate-test \
+  AWS_SECRET_ACCESS_KEY=waygate-test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION
+bucket=waygate-bundles prefix=edge
+s3obj() { # ACTION [KEY [FILE]]: create-bucket | get KEY FILE | put KEY FILE, through boto3
+  "$TEST_INFRA_DIR/venv-s3/bin/python" - "$@" <<'PY'
+import os, sys
+import boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+bucket = "waygate-bundles"
+action = sys.argv[1]
+if action == "create-bucket":
+    s3.create_bucket(Bucket=bucket)
+elif action == "get":
+    with open(sys.argv[3], "wb") as f:
+        f.write(s3.get_object(Bucket=bucket, Key=sys.argv[2])["Body"].read())
+elif action == "put":
+    with open(sys.argv[3], "rb") as f:
+        s3.put_object(Bucket=bucket, Key=sys.argv[2], Body=f.read())
+PY
+}
+s3obj create-bucket
+s3publish() { # GENERATION: `waygate publish` the compiled $work/b<GENERATION> to the bucket
+  "$waygate" publish --bundle "$work/b$1" --store "s3://$bucket/$prefix" \
+    --s3-endpoint "$AWS_ENDPOINT_URL" --channel prod --public-key "$work/key.pub" >/dev/null
+}
+refresh=5
+export WAYGATE_STORE="s3://$bucket/$prefix" WAYGATE_REFRESH_SECONDS=$refresh
+t2=$(date +%s)
+start_emulator "$work/emulator-s3.log"
+check "S3: empty bucket answers 503 saying no bundle is loaded" \
+  "$(req /api/hello.txt)" "503||*no verified bundle is loaded*"
+echo "S3 emulator start to first answer: $(( $(date +%s) - t2 ))s"
+
+s3publish 1
+sleep 1.2 # with no bundle loaded the function retries at most once a second
+check "S3: published generation 1 is served (forwards to the upstream)" \
+  "$(req /api/hello.txt)" "200||hello from upstream"
+check "S3: the function read the bundle object from the bucket" \
+  "$(grep -cE "\"GET /$bucket/$prefix/bundles/$digest1( |\\?)" "$work/moto.log" || true)" "[1-9]*"
+logcheck "S3: access log names generation 1's digest" \
+  "e.get('target') == 'waygate::access' and e.get('path') == '/api/hello.txt' and e.get('status') == 200 and e.get('bundle') == '$digest1'"
+
+# Refresh: poll once (unchanged), publish generation 2, and it is not seen until the
+# interval has passed since that poll.
+sleep "$refresh.3"
+check "S3: generation 1 still served before publishing" "$(req /old/page)" "301|*://new.example.com/old/page|*"
+tp=$(date +%s%N)
+s3publish 2
+check "S3: generation 2 not picked up within the refresh interval" "$(req /old/page)" "301|*"
+echo "S3: publish + request took $(( ($(date +%s%N) - tp) / 1000000 )) ms of the ${refresh}s interval"
+sleep "$refresh.3"
+check "S3: generation 2 picked up after the interval (new redirect)" \
+  "$(req /gone/page)" "301|*://new.example.com/gone/page|*"
+check "S3: generation 2 picked up after the interval (old redirect gone)" "$(req /old/page)" "404|*"
+
+# An altered bundle object: publish generation 3, then change one byte of its object in the
+# bucket before the function polls. The digest check refuses it; generation 2 keeps serving.
+mkdir -p "$work/m3"
+sed 's/value: \/old}/value: \/third}/' "$work/m1/routes.yaml" >"$work/m3/routes.yaml"
+digest3=$(compile_gen 3 "$work/m3")
+s3publish 3
+s3obj get "$prefix/bundles/$digest3" "$work/b3.orig"
+cmp -s "$work/b3.orig" "$work/b3" || abort "S3: the published bundle object differs from the compiled one"
+python3 - "$work/b3.orig" "$work/b3.altered" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = len(b) // 2
+b[i] = ord("X") if b[i] != ord("X") else ord("Y")
+open(sys.argv[2], "wb").write(b)
+PY
+s3obj put "$prefix/bundles/$digest3" "$work/b3.altered"
+sleep "$refresh.3"
+check "S3: altered bundle refused, generation 2 keeps serving" \
+  "$(req /gone/page)" "301|*://new.example.com/gone/page|*"
+check "S3: altered generation 3's route not served" "$(req /third/page)" "404|*"
+logcheck "S3: the refusal is logged as an altered bundle, naming it" \
+  "e.get('level') == 'WARN' and 'was altered in the store' in str(e.get('error')) and '$digest3' in str(e.get('error'))"
+logcheck "S3: requests after the refusal carry generation 2's digest" \
+  "e.get('target') == 'waygate::access' and e.get('path') == '/third/page' and e.get('status') == 404 and e.get('bundle') == '$digest2'"
+s3obj put "$prefix/bundles/$digest3" "$work/b3.orig"
+sleep "$refresh.3"
+check "S3: restored generation 3 is picked up without a restart" \
+  "$(req /third/page)" "301|*://new.example.com/third/page|*"
+inits=$(grep -c '"message":"init"' "$log" || true)
+check "S3: one cold start served every request (no crash loop)" "$inits" "1"

@@ -1,6 +1,7 @@
 //! In-process tests of the Lambda adapter: every event type from JSON fixtures, forwarding to
-//! a real loopback upstream through the production client, the bundle lifecycle, and the
-//! conformance corpus compared with core.
+//! a real loopback upstream through the production client, the bundle lifecycle, the
+//! conformance corpus compared with core, and the bundle read from a real S3-compatible
+//! server (moto).
 
 mod lambda {
     pub(crate) mod support;
@@ -9,4 +10,5 @@ mod lambda {
     mod events;
     mod lifecycle;
     mod loopback;
+    mod s3;
 }

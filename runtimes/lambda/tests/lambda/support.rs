@@ -18,9 +18,7 @@ use waygate_compiler::{CompileOptions, Source, compile};
 use waygate_core::bundle::{Digest, Payload, sign};
 use waygate_lambda::{Bundles, Gateway, Outgoing, Store, Upstream, UpstreamError};
 use waygate_runtime_common::file_store::FileStore;
-use waygate_runtime_common::store::{
-    BundleSource as _, BundleStore as _, ChannelPointer, Fetched, Precondition,
-};
+use waygate_runtime_common::store::{BundleStore, ChannelPointer, Fetched, Precondition};
 
 pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) type TestResult = Result<(), Error>;
@@ -140,7 +138,7 @@ pub(crate) fn signed(payload: &Payload) -> Result<Vec<u8>, Error> {
 }
 
 /// Publishes `bytes` to the channel the way `waygate publish` does.
-pub(crate) async fn publish(store: &FileStore, bytes: &[u8], generation: u64) -> TestResult {
+pub(crate) async fn publish(store: &impl BundleStore, bytes: &[u8], generation: u64) -> TestResult {
     let digest = Digest::of(bytes).to_string();
     store.put_bundle(&digest, bytes).await?;
     let precondition = match store.channel(CHANNEL, None).await {
