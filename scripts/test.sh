@@ -42,6 +42,9 @@ bash deploy/test.sh
 step "Lambda runtime under the real emulator (cargo lambda watch)"
 bash runtimes/lambda/tests/emulator.sh
 
+step "Spin component under a real WASI HTTP host (wasmtime serve)"
+bash runtimes/spin/test.sh
+
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   # No doctests in the workspace: nextest runs every test there is.
