@@ -15,6 +15,8 @@ module "config" {
   s3_region          = var.s3_region
   s3_endpoint        = var.s3_endpoint
   credentials_secret = var.credentials_secret
+  outbound_store     = var.outbound_store
+  outbound_upstreams = var.outbound_upstreams
 }
 
 resource "kubernetes_secret_v1" "settings" {

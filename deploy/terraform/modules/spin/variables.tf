@@ -77,3 +77,21 @@ variable "credentials_secret" {
   type        = string
   default     = ""
 }
+
+variable "outbound_store" {
+  description = "Spin host pattern the component may fetch bundles from (allowed_outbound_hosts), e.g. https://my-bucket.s3.eu-west-1.amazonaws.com"
+  type        = string
+  validation {
+    condition     = can(regex("^https?://[^/\\s]+$", var.outbound_store))
+    error_message = "outbound_store must be one Spin host pattern: scheme://host[:port], no path."
+  }
+}
+
+variable "outbound_upstreams" {
+  description = "Spin host pattern the component may forward to (allowed_outbound_hosts), e.g. https://*.api.example.com"
+  type        = string
+  validation {
+    condition     = can(regex("^https?://[^/\\s]+$", var.outbound_upstreams))
+    error_message = "outbound_upstreams must be one Spin host pattern: scheme://host[:port], no path."
+  }
+}

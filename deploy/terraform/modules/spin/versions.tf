@@ -3,7 +3,7 @@ terraform {
   required_providers {
     kubernetes = {
       source  = "hashicorp/kubernetes"
-      version = ">= 2.31"
+      version = ">= 2.31, < 4.0"
     }
   }
 }

@@ -9,6 +9,9 @@ locals {
     waygate_refresh_seconds = tostring(var.refresh_seconds)
     waygate_s3_region       = var.s3_region
     waygate_s3_endpoint     = var.s3_endpoint
+    # allowed_outbound_hosts in spin.toml resolves these two.
+    waygate_outbound_store     = var.outbound_store
+    waygate_outbound_upstreams = var.outbound_upstreams
   }
   secret_data = {
     waygate_public_key = join(",", [for k in var.public_keys : trimspace(k)])

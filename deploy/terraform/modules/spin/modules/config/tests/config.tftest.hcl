@@ -1,11 +1,13 @@
 # Offline checks of the SpinApp wiring (no provider needed).
 
 variables {
-  name        = "waygate-edge"
-  image       = "ghcr.io/acme/waygate-spin:0.1.0"
-  store_uri   = "s3://acme-waygate-bundles/prod"
-  channel     = "production"
-  public_keys = ["-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA+qy1RdrdClLHhCsvximNKpPG9PifVUDA4CDM2TbN0Pw=\n-----END PUBLIC KEY-----\n"]
+  name               = "waygate-edge"
+  image              = "ghcr.io/acme/waygate-spin:0.1.0"
+  store_uri          = "s3://acme-waygate-bundles/prod"
+  channel            = "production"
+  outbound_store     = "https://acme-waygate-bundles.s3.eu-west-1.amazonaws.com"
+  outbound_upstreams = "https://*.api.acme.example"
+  public_keys        = ["-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA+qy1RdrdClLHhCsvximNKpPG9PifVUDA4CDM2TbN0Pw=\n-----END PUBLIC KEY-----\n"]
 }
 
 run "spinapp_wires_the_store" {
@@ -35,6 +37,27 @@ run "spinapp_wires_the_store" {
     condition     = length([for v in output.spinapp.spec.variables : v if startswith(v.name, "aws_")]) == 0
     error_message = "no credential variables without credentials_secret"
   }
+}
+
+run "outbound_hosts_are_wired" {
+  command = plan
+
+  assert {
+    condition     = one([for v in output.spinapp.spec.variables : v.value if v.name == "waygate_outbound_store"]) == "https://acme-waygate-bundles.s3.eu-west-1.amazonaws.com"
+    error_message = "waygate_outbound_store feeds allowed_outbound_hosts"
+  }
+  assert {
+    condition     = one([for v in output.spinapp.spec.variables : v.value if v.name == "waygate_outbound_upstreams"]) == "https://*.api.acme.example"
+    error_message = "waygate_outbound_upstreams feeds allowed_outbound_hosts"
+  }
+}
+
+run "an_outbound_pattern_with_a_path_is_refused" {
+  command = plan
+  variables {
+    outbound_upstreams = "https://api.acme.example/v1"
+  }
+  expect_failures = [var.outbound_upstreams]
 }
 
 run "credentials_come_from_a_secret" {
