@@ -123,12 +123,12 @@ check "chart README documents every values.yaml key with its default" \
 echo "== terraform ($tf, $(terraform version | head -1))"
 check "terraform fmt -check -recursive" terraform fmt -check -recursive -diff "$tf"
 check "module layout (main/variables/outputs/versions.tf, README, provider constraints)" bash -c '
-  for m in "$1"/modules/bundle-bucket "$1"/modules/aws-lambda "$1"/examples/aws; do
+  for m in "$1"/modules/bundle-bucket "$1"/modules/aws-lambda "$1"/modules/cloudflare-worker "$1"/modules/spin "$1"/examples/aws "$1"/examples/cloudflare; do
     for f in main.tf variables.tf outputs.tf versions.tf README.md; do
       [ -f "$m/$f" ] || { echo "$m/$f missing"; exit 1; }
     done
     grep -q "required_providers" "$m/versions.tf" && grep -Eq "version += \"[^\"]*<" "$m/versions.tf" \
-      || { echo "$m/versions.tf lacks a bounded aws provider constraint"; exit 1; }
+      || { echo "$m/versions.tf lacks a bounded provider constraint"; exit 1; }
   done
   for m in "$1"/modules/*/modules/config; do
     ! grep -q "required_providers\|^provider\|^resource\|^data" "$m"/*.tf \
@@ -147,7 +147,7 @@ for dir in "$tf"/modules/*/modules/config; do
   check "terraform test ${dir#"$tf"/}" tf_test "$dir"
 done
 check "module wiring + README input/output tables" \
-  "$PY" "$tf/tests/docs_check.py" "$tf/modules/bundle-bucket" "$tf/modules/aws-lambda" "$tf/examples/aws"
+  "$PY" "$tf/tests/docs_check.py" "$tf/modules/bundle-bucket" "$tf/modules/aws-lambda" "$tf/modules/cloudflare-worker" "$tf/modules/spin" "$tf/examples/aws" "$tf/examples/cloudflare"
 check "config module wiring" "$PY" "$tf/tests/docs_check.py" --wiring "$tf"/modules/*/modules/config
 
 echo

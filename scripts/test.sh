@@ -45,6 +45,9 @@ bash runtimes/lambda/tests/emulator.sh
 step "Spin component under a real WASI HTTP host (wasmtime serve)"
 bash runtimes/spin/test.sh
 
+step "Cloudflare Worker in workerd (Miniflare)"
+bash runtimes/workers/test.sh
+
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   # No doctests in the workspace: nextest runs every test there is.
