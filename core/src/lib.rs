@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod explain;
 pub mod filter;
+pub mod hop_by_hop;
 pub mod router;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

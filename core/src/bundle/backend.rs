@@ -26,6 +26,29 @@ pub enum BackendTarget {
 }
 
 impl BackendTarget {
+    /// The scheme to reach the backend with: TLS for AI providers, for an appProtocol that
+    /// asks for it, and for port 443; cleartext HTTP otherwise.
+    pub fn scheme(&self) -> &'static str {
+        let (app_protocol, port) = match self {
+            Self::Ai(_) => return "https",
+            Self::Service(s) => (s.app_protocol.as_deref(), Some(s.port)),
+            Self::Static(s) => (s.app_protocol.as_deref(), s.hosts.first().map(|h| h.port)),
+            Self::Mcp(m) => (None, m.targets.first().map(|t| t.port)),
+            Self::Invalid(_) => (None, None),
+        };
+        let tls = app_protocol.is_some_and(|p| {
+            matches!(
+                p,
+                "https" | "tls" | "kubernetes.io/wss" | "kubernetes.io/https"
+            )
+        });
+        if tls || port == Some(443) {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Namespace, name and port for logs and `explain`.
     pub fn identity(&self) -> (&str, &str, Option<u16>) {
         match self {

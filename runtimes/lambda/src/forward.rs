@@ -10,13 +10,12 @@ use http::{Response, StatusCode, Uri};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use waygate_core::bundle::Backend;
+use waygate_core::hop_by_hop::strip_hop_by_hop;
 use waygate_core::router::{ForwardPlan, backend_addresses};
 use waygate_runtime_common::store::BundleSource;
 
 use crate::gateway::{Gateway, respond, text};
-use crate::upstream::{
-    BackendId, Outgoing, Upstream, UpstreamError, backend_scheme, strip_hop_by_hop,
-};
+use crate::upstream::{BackendId, Outgoing, Upstream, UpstreamError};
 
 /// How long a response waits, after the primary exchange, for mirrors still in flight. The
 /// environment is frozen once the invocation returns, so a mirror not sent by then would
@@ -52,7 +51,7 @@ impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
         let addr = self
             .address(backend)
             .ok_or_else(|| UpstreamError::Invalid("backend has no address".into()))?;
-        let scheme = backend_scheme(&backend.target);
+        let scheme = backend.target.scheme();
         let uri: Uri = format!("{scheme}://{addr}{}", plan.path_and_query())
             .parse()
             .map_err(|e: http::uri::InvalidUri| UpstreamError::Invalid(e.to_string()))?;
@@ -157,7 +156,7 @@ impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
             Err(r) => return respond(&r),
         };
         let mut head = parts.clone();
-        strip_hop_by_hop(&mut head.headers);
+        strip_hop_by_hop(&mut head.headers, false);
         plan.apply_request(&mut head.headers);
         picked.apply_request(&mut head.headers);
 
@@ -178,7 +177,7 @@ impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
         match result {
             Ok(res) => {
                 let (mut rp, rb) = res.into_parts();
-                strip_hop_by_hop(&mut rp.headers);
+                strip_hop_by_hop(&mut rp.headers, false);
                 plan.apply_response(&mut rp.headers);
                 picked.apply_response(&mut rp.headers);
                 Response::from_parts(rp, rb)

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use http::header::HOST;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Response, StatusCode, Uri};
-use waygate_core::bundle::{Backend, BackendTarget};
+use http::{HeaderValue, Response, StatusCode, Uri};
+use waygate_core::bundle::Backend;
+use waygate_core::hop_by_hop::strip_hop_by_hop;
 use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
 
 use crate::gateway::{draw, respond, text};
@@ -22,58 +23,6 @@ use crate::outbound::{self, Deadline, OutboundError, Pending};
 /// How long the response waits, after the primary exchange, for mirrors still in flight: the
 /// instance ends with the response and takes unfinished requests with it.
 const MIRROR_GRACE: Duration = Duration::from_millis(200);
-
-/// Connection-level headers (RFC 9110 §7.6.1) that describe the client's hop only.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "upgrade",
-    "transfer-encoding",
-];
-
-/// Removes hop-by-hop headers, including those the Connection header names.
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<http::HeaderName> = headers
-        .get_all(http::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| http::HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-}
-
-/// TLS for AI providers, for an appProtocol that asks for it, and for port 443.
-pub fn backend_scheme(target: &BackendTarget) -> &'static str {
-    let (app_protocol, port) = match target {
-        BackendTarget::Ai(_) => return "https",
-        BackendTarget::Service(s) => (s.app_protocol.as_deref(), Some(s.port)),
-        BackendTarget::Static(s) => (s.app_protocol.as_deref(), s.hosts.first().map(|h| h.port)),
-        BackendTarget::Mcp(m) => (None, m.targets.first().map(|t| t.port)),
-        BackendTarget::Invalid(_) => (None, None),
-    };
-    let tls = app_protocol.is_some_and(|p| {
-        matches!(
-            p,
-            "https" | "tls" | "kubernetes.io/wss" | "kubernetes.io/https"
-        )
-    });
-    if tls || port == Some(443) {
-        "https"
-    } else {
-        "http"
-    }
-}
 
 /// One address of `backend`, chosen with a draw.
 fn address(backend: &Backend) -> Option<String> {
@@ -122,7 +71,7 @@ fn outgoing(
     }
     let uri: Uri = format!(
         "{}://{addr}{}",
-        backend_scheme(&backend.target),
+        backend.target.scheme(),
         plan.path_and_query()
     )
     .parse()
@@ -224,7 +173,7 @@ pub fn forward(
         .unwrap_or("")
         .to_owned();
     let mut head = parts.clone();
-    strip_hop_by_hop(&mut head.headers);
+    strip_hop_by_hop(&mut head.headers, false);
     plan.apply_request(&mut head.headers);
     picked.apply_request(&mut head.headers);
 
@@ -253,7 +202,7 @@ pub fn forward(
     match result {
         Ok(res) => {
             let (mut rp, rb) = res.into_parts();
-            strip_hop_by_hop(&mut rp.headers);
+            strip_hop_by_hop(&mut rp.headers, false);
             plan.apply_response(&mut rp.headers);
             picked.apply_response(&mut rp.headers);
             Response::from_parts(rp, rb)

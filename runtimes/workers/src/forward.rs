@@ -16,12 +16,13 @@ use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use waygate_core::bundle::{Backend, BackendTarget};
+use waygate_core::bundle::Backend;
 use waygate_core::router::{ForwardPlan, backend_addresses};
 use worker::{Context, Delay, Request, Response};
 
 use crate::gateway::{respond, text};
-use crate::headers::{strip_hop_by_hop, to_fetch, to_map};
+use crate::headers::{to_fetch, to_map};
+use waygate_core::hop_by_hop::strip_hop_by_hop;
 
 /// A uniform `u32` draw for core's weighted choices (Math.random is fine: not security).
 pub(crate) fn draw() -> u32 {
@@ -54,29 +55,6 @@ enum Failure {
     Timeout,
     Unreachable(String),
     Invalid(String),
-}
-
-/// The scheme to reach a backend with: TLS for AI providers, for an appProtocol that asks
-/// for it, and for port 443; cleartext HTTP otherwise (the same rule as the Lambda runtime).
-fn backend_scheme(target: &BackendTarget) -> &'static str {
-    let (app_protocol, port) = match target {
-        BackendTarget::Ai(_) => return "https",
-        BackendTarget::Service(s) => (s.app_protocol.as_deref(), Some(s.port)),
-        BackendTarget::Static(s) => (s.app_protocol.as_deref(), s.hosts.first().map(|h| h.port)),
-        BackendTarget::Mcp(m) => (None, m.targets.first().map(|t| t.port)),
-        BackendTarget::Invalid(_) => (None, None),
-    };
-    let tls = app_protocol.is_some_and(|p| {
-        matches!(
-            p,
-            "https" | "tls" | "kubernetes.io/wss" | "kubernetes.io/https"
-        )
-    });
-    if tls || port == Some(443) {
-        "https"
-    } else {
-        "http"
-    }
 }
 
 /// One address of `backend`, chosen with a draw.
@@ -112,7 +90,7 @@ fn build(
     let addr = address(backend).ok_or_else(|| Failure::Invalid("backend has no address".into()))?;
     let url = format!(
         "{}://{addr}{}",
-        backend_scheme(&backend.target),
+        backend.target.scheme(),
         plan.path_and_query()
     );
     let init = web_sys::RequestInit::new();
@@ -231,7 +209,7 @@ pub(crate) async fn forward(
         Err(r) => return respond(&r),
     };
     let mut headers = parts.headers.clone();
-    strip_hop_by_hop(&mut headers);
+    strip_hop_by_hop(&mut headers, false);
     plan.apply_request(&mut headers);
     picked.apply_request(&mut headers);
 
@@ -307,7 +285,7 @@ pub(crate) async fn forward(
     match result {
         Ok(res) => {
             let mut h = to_map(&res.headers());
-            strip_hop_by_hop(&mut h);
+            strip_hop_by_hop(&mut h, false);
             plan.apply_response(&mut h);
             picked.apply_response(&mut h);
             let init = web_sys::ResponseInit::new();

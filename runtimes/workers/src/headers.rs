@@ -1,20 +1,7 @@
-//! Moving headers between the Fetch API's `Headers` and `http::HeaderMap`, and the
-//! hop-by-hop rules (RFC 9110 §7.6.1) applied to both directions of a forward.
+//! Moving headers between the Fetch API's `Headers` and `http::HeaderMap`.
 
 use http::HeaderMap;
 use http::header::{HeaderName, HeaderValue};
-
-/// Connection-level headers that describe the client's hop, not the next one.
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "upgrade",
-];
 
 /// Every `(name, value)` of a Fetch `Headers` (names lower-case, as the Fetch API gives them).
 pub(crate) fn entries(headers: &web_sys::Headers) -> Vec<(String, String)> {
@@ -57,22 +44,4 @@ pub(crate) fn to_fetch(map: &HeaderMap) -> Result<web_sys::Headers, wasm_bindgen
         }
     }
     Ok(headers)
-}
-
-/// Removes hop-by-hop headers, including those the Connection header names.
-pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(http::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-    headers.remove(http::header::TRANSFER_ENCODING);
 }
