@@ -178,7 +178,7 @@ async fn forward(
     let mut headers = parts.headers.clone();
     let upgrade = on_upgrade.is_some() && !h2c;
     if !upgrade {
-        upstream::strip_hop_by_hop(&mut headers, h2c);
+        waygate_core::hop_by_hop::strip_hop_by_hop(&mut headers, h2c);
     }
     plan.apply_request(&mut headers);
     picked.apply_request(&mut headers);
@@ -234,7 +234,7 @@ async fn forward(
     match result {
         Ok(res) => {
             let (mut rp, rb) = res.into_parts();
-            upstream::strip_hop_by_hop(&mut rp.headers, false);
+            waygate_core::hop_by_hop::strip_hop_by_hop(&mut rp.headers, false);
             plan.apply_response(&mut rp.headers);
             picked.apply_response(&mut rp.headers);
             Response::from_parts(rp, body::stream(rb))

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Request, Response, StatusCode, Uri, Version};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -16,40 +16,6 @@ use waygate_core::bundle::BackendTarget;
 use waygate_core::router::{ForwardPlan, PickedBackend};
 
 use crate::body::{self, Body};
-
-/// Connection-level headers (RFC 9110 §7.6.1) that must not be forwarded.
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "upgrade",
-];
-
-/// Removes hop-by-hop headers, including those the Connection header names. `keep_te`
-/// keeps `te: trailers`, which gRPC requires end to end.
-pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te: bool) {
-    let named: Vec<HeaderName> = headers
-        .get_all(http::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        if keep_te && name == "te" {
-            continue;
-        }
-        headers.remove(name);
-    }
-    headers.remove(http::header::TRANSFER_ENCODING);
-}
 
 /// HTTP/1.1 and h2c (prior knowledge) clients with connection pools.
 #[derive(Debug, Clone)]

@@ -83,7 +83,7 @@ pub(crate) async fn proxy(
     if res.status() != StatusCode::SWITCHING_PROTOCOLS {
         // The upstream refused the upgrade: relay its answer as a normal response.
         let (mut rp, rb) = res.into_parts();
-        upstream::strip_hop_by_hop(&mut rp.headers, false);
+        waygate_core::hop_by_hop::strip_hop_by_hop(&mut rp.headers, false);
         plan.apply_response(&mut rp.headers);
         picked.apply_response(&mut rp.headers);
         return Response::from_parts(rp, body::stream(rb));
