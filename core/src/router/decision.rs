@@ -58,6 +58,33 @@ pub struct Respond<'r> {
 }
 
 impl<'r> Respond<'r> {
+    /// The answer as an HTTP response: the status, the reason as a plain-text body and the
+    /// decision's headers; for gRPC a trailers-only answer (HTTP 200, `grpc-status`). One
+    /// rendering, so every runtime answers a direct response the same way.
+    pub fn to_response<B: From<&'static str>>(&self) -> http::Response<B> {
+        use http::header::{CONTENT_TYPE, HeaderValue};
+        let mut res = if let Some(code) = self.grpc_status {
+            let mut res = http::Response::new(B::from(""));
+            let h = res.headers_mut();
+            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+            h.insert("grpc-status", HeaderValue::from(code));
+            h.insert("grpc-message", HeaderValue::from_static(self.reason));
+            res
+        } else {
+            let mut res = http::Response::new(B::from(self.reason));
+            *res.status_mut() = self.status;
+            res.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            res
+        };
+        for (name, value) in &self.headers {
+            res.headers_mut().insert(name.clone(), value.clone());
+        }
+        res
+    }
+
     pub(crate) fn new(
         status: StatusCode,
         reason: &'static str,

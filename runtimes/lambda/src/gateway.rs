@@ -43,24 +43,9 @@ pub(crate) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Bytes
     res
 }
 
-/// A direct response from core: its status and headers, the reason as the body (or a
-/// trailers-only gRPC answer carrying `grpc-status`).
+/// A direct response from core, rendered by core.
 pub(crate) fn respond(r: &Respond<'_>) -> Response<Bytes> {
-    let mut res = match r.grpc_status {
-        Some(code) => {
-            let mut res = Response::new(Bytes::new());
-            let h = res.headers_mut();
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-            h.insert("grpc-status", HeaderValue::from(code));
-            h.insert("grpc-message", HeaderValue::from_static(r.reason));
-            res
-        }
-        None => text(r.status, r.reason),
-    };
-    for (name, value) in &r.headers {
-        res.headers_mut().insert(name.clone(), value.clone());
-    }
-    res
+    r.to_response()
 }
 
 /// The listener port to route as: the configured one; else the client's port as API Gateway
