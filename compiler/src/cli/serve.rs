@@ -51,6 +51,13 @@ pub(crate) struct ListenArgs {
     pub(crate) drain_seconds: u64,
     #[arg(long, value_enum, default_value_t)]
     pub(crate) log_format: LogFormatArg,
+    /// Extra PEM CA certificates trusted for `https` backends (the Mozilla roots are always
+    /// trusted).
+    #[arg(long)]
+    pub(crate) upstream_ca: Option<PathBuf>,
+    /// Data-plane threads; default: the CPUs this process may use (cgroup quota included).
+    #[arg(long)]
+    pub(crate) workers: Option<usize>,
 }
 
 impl ListenArgs {
@@ -64,12 +71,18 @@ impl ListenArgs {
                     .with_context(|| format!("--gateway {g:?} must be NAMESPACE/NAME"))
             })
             .transpose()?;
+        let defaults = Config::default();
+        if self.workers == Some(0) {
+            anyhow::bail!("--workers must be at least 1");
+        }
         Ok(Config {
+            workers: self.workers.unwrap_or(defaults.workers),
+            upstream_ca: self.upstream_ca.clone(),
             listen_host: self.listen_host,
             secrets_dir: self.secrets_dir.clone(),
             gateway,
             drain_deadline: Duration::from_secs(self.drain_seconds),
-            ..Config::default()
+            ..defaults
         })
     }
 }

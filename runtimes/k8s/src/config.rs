@@ -23,6 +23,12 @@ pub struct Config {
     /// addresses (Host and path unchanged). For conformance runs where Services have no
     /// EndpointSlices; never set in production.
     pub upstream_override: Option<String>,
+    /// Extra PEM roots trusted for `https` backends, on top of the Mozilla roots (a
+    /// cluster-internal CA).
+    pub upstream_ca: Option<PathBuf>,
+    /// Data-plane threads, each running its own single-threaded runtime and upstream pools
+    /// (see `workers`). 0 serves connections on the runtime that installs the bundle.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -34,6 +40,8 @@ impl Default for Config {
             drain_deadline: Duration::from_secs(30),
             retry_buffer_limit: 64 * 1024,
             upstream_override: None,
+            upstream_ca: None,
+            workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         }
     }
 }

@@ -25,6 +25,8 @@ mod stream_route;
 mod tls;
 mod upstream;
 mod websocket;
+mod workers;
 
 pub use config::Config;
-pub use server::{InstallError, Server};
+pub use server::{InstallError, Server, StartError};
+pub use upstream::UpstreamTlsError;

@@ -21,6 +21,7 @@ use crate::rewind::Rewind;
 use crate::metrics::GaugeGuard;
 use crate::proxy::{self, ConnInfo};
 use crate::state::Shared;
+use crate::upstream::Clients;
 use crate::{stream_route, tls};
 
 /// Held by every connection task; the drain waits until all are dropped.
@@ -64,6 +65,7 @@ async fn terminate<I>(
     shared: Arc<Shared>,
     acceptor: TlsAcceptor,
     io: I,
+    clients: Arc<Clients>,
     port: u16,
     peer: SocketAddr,
 ) where
@@ -72,7 +74,12 @@ async fn terminate<I>(
     match acceptor.accept(io).await {
         Ok(tls) => {
             let sni = tls.get_ref().1.server_name().map(str::to_owned);
-            let info = ConnInfo { port, peer, sni };
+            let info = ConnInfo {
+                port,
+                peer,
+                sni,
+                clients,
+            };
             serve_http(shared, tls, info).await;
         }
         Err(e) => tracing::debug!(port, %peer, error = %e, "TLS handshake failed"),
@@ -85,6 +92,7 @@ async fn demux(
     shared: Arc<Shared>,
     acceptor: TlsAcceptor,
     mut tcp: TcpStream,
+    clients: Arc<Clients>,
     port: u16,
     peer: SocketAddr,
 ) {
@@ -113,7 +121,15 @@ async fn demux(
     if passthrough {
         stream_route::splice(shared, tcp, port, sni, &hello).await;
     } else {
-        terminate(shared, acceptor, Rewind::new(hello, tcp), port, peer).await;
+        terminate(
+            shared,
+            acceptor,
+            Rewind::new(hello, tcp),
+            clients,
+            port,
+            peer,
+        )
+        .await;
     }
 }
 
@@ -121,6 +137,7 @@ async fn demux(
 pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
+    clients: Arc<Clients>,
     port: u16,
     token: ConnToken,
 ) {
@@ -141,6 +158,7 @@ pub(crate) async fn accept_loop(
         };
         let _ = tcp.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let clients = Arc::clone(&clients);
         let token = token.clone();
         let kind = port_kind(&shared, port);
         let acceptor = if matches!(kind, PortKind::Https | PortKind::HttpsAndTls) {
@@ -166,13 +184,13 @@ pub(crate) async fn accept_loop(
             (PortKind::Https, Some(acceptor)) => {
                 tokio::spawn(async move {
                     let _token = token;
-                    terminate(shared, acceptor, tcp, port, peer).await;
+                    terminate(shared, acceptor, tcp, clients, port, peer).await;
                 });
             }
             (PortKind::HttpsAndTls, Some(acceptor)) => {
                 tokio::spawn(async move {
                     let _token = token;
-                    demux(shared, acceptor, tcp, port, peer).await;
+                    demux(shared, acceptor, tcp, clients, port, peer).await;
                 });
             }
             (PortKind::Tcp, _) => {
@@ -194,6 +212,7 @@ pub(crate) async fn accept_loop(
                         port,
                         peer,
                         sni: None,
+                        clients,
                     };
                     serve_http(shared, tcp, info).await;
                 });
@@ -229,15 +248,21 @@ where
     }
 }
 
-/// Binds `host:port` with SO_REUSEADDR so a restart does not wait out TIME_WAIT.
+/// Binds `host:port` with SO_REUSEADDR (a restart does not wait out TIME_WAIT) and a
+/// backlog sized for bursts of new connections; not yet tied to a runtime.
+pub(crate) fn bind_std(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// [`bind_std`] on the current runtime.
 pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = match addr {
-        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
+    TcpListener::from_std(bind_std(addr)?)
 }
 
 /// Connects to the first address of `host:port` that accepts.

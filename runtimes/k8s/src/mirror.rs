@@ -1,20 +1,22 @@
 //! RequestMirror: copies of the request sent fire-and-forget. A mirror never delays or
 //! changes the client's response; its response is drained and dropped.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use http::Uri;
 use http_body_util::BodyExt as _;
 use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
 
 use crate::body;
 use crate::state::Shared;
-use crate::upstream::{self, Head};
+use crate::upstream::{self, Clients, Head};
 
 /// Fires the rule's and the picked backend's mirrors. Mirrors need a copy of the body, so a
 /// streaming body (not buffered for retries) is mirrored only when it was empty; otherwise
 /// the mirror is skipped and logged at debug.
 pub(crate) fn fire(
     shared: &Shared,
+    clients: &Arc<Clients>,
     plan: &ForwardPlan<'_>,
     picked: &PickedBackend<'_>,
     head: &Head,
@@ -41,11 +43,16 @@ pub(crate) fn fire(
             continue;
         }
         let addr = addrs.swap_remove(fastrand::usize(..addrs.len()));
-        let Ok(uri) = format!("http://{addr}{}", plan.path_and_query()).parse::<Uri>() else {
+        let Ok(uri) = upstream::target_uri(
+            &backend.target,
+            shared.config.upstream_override.as_deref(),
+            &addr,
+            plan.path_and_query(),
+        ) else {
             continue;
         };
-        let clients = shared.clients.clone();
         let head = head.clone();
+        let clients = Arc::clone(clients);
         tokio::spawn(async move {
             match upstream::send(&clients, &head, uri, body::full(body), None).await {
                 Ok(res) => {

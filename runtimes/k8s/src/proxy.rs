@@ -16,7 +16,7 @@ use waygate_core::router::{Decision, ForwardPlan, RequestContext, Respond, Runti
 use crate::body::{self, Body};
 use crate::metrics::{RequestLabels, RouteLabels};
 use crate::state::{Active, Shared};
-use crate::upstream::{self, Failure, Head, OutBody};
+use crate::upstream::{self, Clients, Failure, Head, OutBody};
 use crate::{mirror, websocket};
 
 /// Where a connection arrived.
@@ -27,6 +27,8 @@ pub(crate) struct ConnInfo {
     pub(crate) peer: SocketAddr,
     /// The TLS server name the client sent, on terminated TLS connections.
     pub(crate) sni: Option<String>,
+    /// The upstream clients of the thread serving this connection.
+    pub(crate) clients: Arc<Clients>,
 }
 
 fn status_response(status: StatusCode, text: &'static str) -> Response<Body> {
@@ -174,11 +176,11 @@ async fn forward(
         Ok(p) => p,
         Err(r) => return respond(&r),
     };
-    let h2c = upstream::wants_h2c(&picked, &parts.headers);
+    let http2 = upstream::wants_http2(&picked, &parts.headers);
     let mut headers = parts.headers.clone();
-    let upgrade = on_upgrade.is_some() && !h2c;
+    let upgrade = on_upgrade.is_some() && !http2;
     if !upgrade {
-        waygate_core::hop_by_hop::strip_hop_by_hop(&mut headers, h2c);
+        waygate_core::hop_by_hop::strip_hop_by_hop(&mut headers, http2);
     }
     plan.apply_request(&mut headers);
     picked.apply_request(&mut headers);
@@ -186,7 +188,7 @@ async fn forward(
     let head = Head {
         method: parts.method.clone(),
         headers,
-        h2c,
+        http2,
     };
     let route_labels = RouteLabels {
         route: route.to_owned(),
@@ -201,7 +203,10 @@ async fn forward(
     };
 
     if let (true, Some(on_upgrade)) = (upgrade, on_upgrade) {
-        return websocket::proxy(shared, active, plan, &picked, &head, on_upgrade, on_error).await;
+        return websocket::proxy(
+            shared, active, conn, plan, &picked, &head, on_upgrade, on_error,
+        )
+        .await;
     }
 
     let Ok(body) = OutBody::prepare(
@@ -214,10 +219,10 @@ async fn forward(
     else {
         return status_response(StatusCode::BAD_REQUEST, "request body failed");
     };
-    mirror::fire(shared, plan, &picked, &head, body.buffered());
+    mirror::fire(shared, &conn.clients, plan, &picked, &head, body.buffered());
 
     let exchange = upstream::exchange(
-        &shared.clients,
+        &conn.clients,
         shared.config.upstream_override.as_deref(),
         plan,
         &picked,

@@ -47,9 +47,11 @@ pub struct ServeOptions {
     pub poll_interval: Duration,
 }
 
-/// A multi-threaded runtime for the data plane.
+/// The control runtime: store polling, reloads, the admin listener and signals. Proxied
+/// connections run on the server's own worker threads (`Config::workers`).
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
 }
@@ -86,7 +88,7 @@ impl Termination {
 pub async fn serve<S: BundleSource>(source: S, opts: ServeOptions) -> anyhow::Result<()> {
     let mut termination = Termination::install();
     let deadline = opts.config.drain_deadline;
-    let server = Server::new(opts.config, HashMap::new());
+    let server = Server::new(opts.config, HashMap::new())?;
     let admin = crate::listener::bind(opts.admin)
         .with_context(|| format!("cannot bind the admin listener on {}", opts.admin))?;
     tracing::info!(admin = %opts.admin, "admin listening (/healthz, /readyz, /metrics)");

@@ -13,6 +13,16 @@ use waygate_core::bundle::{BundleError, VerifiedBundle};
 use crate::config::Config;
 use crate::listener::{self, ConnToken};
 use crate::state::{Active, Shared};
+use crate::upstream::{self, UpstreamTlsError};
+use crate::workers::Workers;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot start the data-plane threads: {0}")]
+    Threads(#[from] std::io::Error),
+    #[error(transparent)]
+    UpstreamTls(#[from] UpstreamTlsError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -35,23 +45,31 @@ pub struct Server {
     prebound: Mutex<HashMap<u16, TcpListener>>,
     token: Mutex<Option<ConnToken>>,
     drained: tokio::sync::Mutex<mpsc::Receiver<()>>,
+    workers: Workers,
 }
 
 impl Server {
     /// A server with no bundle yet: requests get 503 and `/readyz` says not ready.
     /// `prebound` maps bundle ports to already-bound sockets (used instead of binding
-    /// `listen_host:port`), which lets tests use ephemeral ports.
-    pub fn new(config: Config, prebound: HashMap<u16, TcpListener>) -> Arc<Self> {
+    /// `listen_host:port`), which lets tests use ephemeral ports. Starts `config.workers`
+    /// data-plane threads.
+    pub fn new(
+        config: Config,
+        prebound: HashMap<u16, TcpListener>,
+    ) -> Result<Arc<Self>, StartError> {
+        let tls = upstream::tls_config(config.upstream_ca.as_deref())?;
         let (tx, rx) = watch::channel(false);
         let (token, drained) = mpsc::channel(1);
-        Arc::new(Self {
+        let workers = Workers::start(config.workers, &tls)?;
+        Ok(Arc::new(Self {
             shared: Arc::new(Shared::new(config, rx)),
             shutdown: tx,
             bound: Mutex::new(HashMap::new()),
             prebound: Mutex::new(prebound),
             token: Mutex::new(Some(token)),
             drained: tokio::sync::Mutex::new(drained),
-        })
+            workers,
+        }))
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -101,24 +119,21 @@ impl Server {
             if bound.contains_key(&port) {
                 continue;
             }
-            let sock = if let Some(l) = prebound.remove(&port) {
-                l
-            } else {
-                let addr = SocketAddr::new(self.shared.config.listen_host, port);
-                listener::bind(addr).map_err(|source| InstallError::Bind { addr, source })?
+            let addr = SocketAddr::new(self.shared.config.listen_host, port);
+            let bind_error = |source| InstallError::Bind { addr, source };
+            let sock = match prebound.remove(&port) {
+                Some(l) => l.into_std().map_err(bind_error)?,
+                None => listener::bind_std(addr).map_err(bind_error)?,
             };
-            let local = sock.local_addr().map_err(|source| InstallError::Bind {
-                addr: SocketAddr::new(self.shared.config.listen_host, port),
-                source,
-            })?;
+            let local = sock.local_addr().map_err(bind_error)?;
+            let shared = &self.shared;
+            self.workers
+                .serve(&sock, |l, clients| {
+                    listener::accept_loop(Arc::clone(shared), l, clients, port, token.clone())
+                })
+                .map_err(bind_error)?;
             tracing::info!(port, %local, "listening");
             bound.insert(port, local);
-            tokio::spawn(listener::accept_loop(
-                Arc::clone(&self.shared),
-                sock,
-                port,
-                token.clone(),
-            ));
         }
         Ok(())
     }
@@ -137,6 +152,7 @@ impl Server {
         let mut drained = self.drained.lock().await;
         let done = tokio::time::timeout(deadline, drained.recv()).await.is_ok();
         tracing::info!(completed = done, "drain finished");
+        self.workers.stop();
         done
     }
 }

@@ -1,5 +1,5 @@
 //! What every connection shares: the bundle being served (swapped atomically on reload), the
-//! process settings, metrics, upstream clients and the shutdown signal.
+//! process settings, metrics and the shutdown signal.
 
 use arc_swap::ArcSwapOption;
 use tokio::sync::watch;
@@ -9,7 +9,6 @@ use waygate_core::router::Router;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::tls::{CertError, CertStore};
-use crate::upstream::Clients;
 
 /// One loaded bundle: the compiled router and the certificates its listeners name.
 /// Requests and WebSockets hold an `Arc<Active>` for their whole life, so a reload never
@@ -36,7 +35,6 @@ pub(crate) struct Shared {
     pub(crate) active: ArcSwapOption<Active>,
     pub(crate) config: Config,
     pub(crate) metrics: Metrics,
-    pub(crate) clients: Clients,
     /// Flips to `true` once on shutdown: listeners stop accepting, connections drain,
     /// WebSockets close with 1001.
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -48,7 +46,6 @@ impl Shared {
             active: ArcSwapOption::empty(),
             config,
             metrics: Metrics::default(),
-            clients: Clients::default(),
             shutdown,
         }
     }

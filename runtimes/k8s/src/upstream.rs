@@ -2,6 +2,8 @@
 //! timeouts (504), and retries as core's policy says. The body streams unless the rule
 //! retries and the body is small enough to keep for a resend.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,6 +11,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Request, Response, StatusCode, Uri, Version};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -17,32 +20,130 @@ use waygate_core::router::{ForwardPlan, PickedBackend};
 
 use crate::body::{self, Body};
 
-/// HTTP/1.1 and h2c (prior knowledge) clients with connection pools.
+/// Idle pooled connections are closed after this long; backends commonly close at 60–120 s.
+const POOL_IDLE: Duration = Duration::from_secs(90);
+
+/// A data-plane thread's upstream clients with their connection pools: HTTP/1.1 (cleartext,
+/// or TLS for `https` backends) and HTTP/2 (prior knowledge in cleartext, ALPN `h2` over
+/// TLS). Each worker thread has its own, so a pooled connection is always driven by the
+/// thread that uses it.
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
-    pub(crate) http1: Client<HttpConnector, Body>,
-    pub(crate) h2c: Client<HttpConnector, Body>,
+    http1: Client<HttpsConnector<HttpConnector>, Body>,
+    http2: Client<HttpsConnector<HttpConnector>, Body>,
 }
 
-impl Default for Clients {
-    fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.enforce_http(true);
-        let http1 = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build(connector.clone());
-        let h2c = Client::builder(TokioExecutor::new())
-            .http2_only(true)
-            .build(connector);
-        Self { http1, h2c }
+impl Clients {
+    pub(crate) fn new(tls: &rustls::ClientConfig) -> Self {
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        tcp.enforce_http(false);
+        tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let http1 = HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp.clone());
+        let http2 = HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http2()
+            .wrap_connector(tcp);
+        Self {
+            http1: Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(POOL_IDLE)
+                .pool_max_idle_per_host(256)
+                .build(http1),
+            http2: Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(POOL_IDLE)
+                .http2_only(true)
+                .build(http2),
+        }
     }
+}
+
+/// Bound on connecting (TCP and TLS), independent of the rule's timeouts.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamTlsError {
+    #[error("cannot read the upstream CA bundle {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: rustls_pki_types::pem::Error,
+    },
+    #[error("the upstream CA bundle {path} holds no certificate")]
+    Empty { path: PathBuf },
+    #[error("the upstream CA bundle {path} has a certificate rustls refuses: {source}")]
+    Invalid {
+        path: PathBuf,
+        source: rustls::Error,
+    },
+    #[error("TLS client setup failed: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// The TLS client settings for `https` backends: the Mozilla roots (AI providers and other
+/// public endpoints) plus, when given, the PEM certificates in `extra_ca` (a cluster's
+/// internal CA).
+pub(crate) fn tls_config(
+    extra_ca: Option<&Path>,
+) -> Result<rustls::ClientConfig, UpstreamTlsError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = extra_ca {
+        let read = |source| UpstreamTlsError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(path).map_err(read)? {
+            roots
+                .add(cert.map_err(read)?)
+                .map_err(|source| UpstreamTlsError::Invalid {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(UpstreamTlsError::Empty {
+                path: path.to_owned(),
+            });
+        }
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+/// `scheme://addr/path?query` for one attempt: `https` when core says the backend wants TLS,
+/// except under `Config::upstream_override`, whose stand-in upstream speaks cleartext.
+pub(crate) fn target_uri(
+    target: &BackendTarget,
+    over: Option<&str>,
+    addr: &str,
+    path: &str,
+) -> Result<Uri, Failure> {
+    let scheme = if over.is_some() {
+        "http"
+    } else {
+        target.scheme()
+    };
+    format!("{scheme}://{addr}{path}")
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))
 }
 
 /// Whether the picked backend speaks HTTP/2 cleartext: gRPC requests, or an appProtocol of
 /// `kubernetes.io/h2c`.
-pub(crate) fn wants_h2c(picked: &PickedBackend<'_>, headers: &HeaderMap) -> bool {
+pub(crate) fn wants_http2(picked: &PickedBackend<'_>, headers: &HeaderMap) -> bool {
     let app = match picked.target() {
         BackendTarget::Service(s) => s.app_protocol.as_deref(),
         BackendTarget::Static(s) => s.app_protocol.as_deref(),
@@ -114,7 +215,7 @@ impl OutBody {
 pub(crate) struct Head {
     pub(crate) method: http::Method,
     pub(crate) headers: HeaderMap,
-    pub(crate) h2c: bool,
+    pub(crate) http2: bool,
 }
 
 /// Why an exchange produced no usable upstream response.
@@ -144,7 +245,7 @@ fn build(head: &Head, uri: Uri, body: Body) -> Result<Request<Body>, http::Error
     let mut req = Request::builder()
         .method(head.method.clone())
         .uri(uri)
-        .version(if head.h2c {
+        .version(if head.http2 {
             Version::HTTP_2
         } else {
             Version::HTTP_11
@@ -163,12 +264,11 @@ pub(crate) async fn send(
     timeout: Option<Duration>,
 ) -> Result<Response<Incoming>, Failure> {
     let req = build(head, uri, body).map_err(|e| Failure::Upstream(e.to_string()))?;
-    let client = if head.h2c {
-        &clients.h2c
+    let fut = if head.http2 {
+        clients.http2.request(req)
     } else {
-        &clients.http1
+        clients.http1.request(req)
     };
-    let fut = client.request(req);
     let res = match timeout {
         Some(t) => tokio::time::timeout(t, fut)
             .await
@@ -181,6 +281,7 @@ pub(crate) async fn send(
 /// Runs the exchange for a forward plan: picks an address per attempt, retries per the
 /// rule's policy when the body allows, applies the per-attempt timeout. The caller wraps
 /// it in the request timeout.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn exchange(
     clients: &Clients,
     over: Option<&str>,
@@ -197,9 +298,7 @@ pub(crate) async fn exchange(
         attempt += 1;
         let addr = address(picked, over)
             .ok_or_else(|| Failure::Upstream("backend has no address".into()))?;
-        let uri: Uri = format!("http://{addr}{}", plan.path_and_query())
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))?;
+        let uri = target_uri(picked.target(), over, &addr, plan.path_and_query())?;
         let (this_body, resendable) =
             match std::mem::replace(&mut body, OutBody::Buffered(Bytes::new())) {
                 OutBody::Buffered(b) => {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use http::header::{CONNECTION, UPGRADE};
-use http::{HeaderMap, Response, StatusCode, Uri};
+use http::{HeaderMap, Response, StatusCode};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
@@ -14,6 +14,7 @@ use waygate_core::router::{ForwardPlan, PickedBackend};
 
 use crate::body::{self, Body};
 use crate::metrics::GaugeGuard;
+use crate::proxy::ConnInfo;
 use crate::state::{Active, Shared};
 use crate::upstream::{self, Failure, Head};
 
@@ -52,9 +53,11 @@ async fn close<W: AsyncWrite + Unpin>(w: &mut W, frame: &[u8]) {
     let _ = w.shutdown().await;
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn proxy(
     shared: &Shared,
     active: &Arc<Active>,
+    conn: &ConnInfo,
     plan: &ForwardPlan<'_>,
     picked: &PickedBackend<'_>,
     head: &Head,
@@ -64,14 +67,19 @@ pub(crate) async fn proxy(
     let Some(addr) = upstream::address(picked, shared.config.upstream_override.as_deref()) else {
         return bad_gateway();
     };
-    let Ok(uri) = format!("http://{addr}{}", plan.path_and_query()).parse::<Uri>() else {
+    let Ok(uri) = upstream::target_uri(
+        picked.target(),
+        shared.config.upstream_override.as_deref(),
+        &addr,
+        plan.path_and_query(),
+    ) else {
         return bad_gateway();
     };
     let timeout = plan
         .backend_request_timeout_ms()
         .or(plan.request_timeout_ms())
         .map(std::time::Duration::from_millis);
-    let mut res = match upstream::send(&shared.clients, head, uri, body::empty(), timeout).await {
+    let mut res = match upstream::send(&conn.clients, head, uri, body::empty(), timeout).await {
         Ok(res) => res,
         Err(f) => {
             on_error(&f);

@@ -8,6 +8,7 @@ mod e2e {
     #[path = "../../../common/tests/s3_store/moto.rs"]
     pub(crate) mod moto;
 
+    mod backend_tls;
     mod cli;
     mod corpus;
     mod grpc;

@@ -267,7 +267,7 @@ async fn run_case(
                     upstream_override: Some(echo_addr.to_string()),
                     ..config()
                 };
-                let server = Server::new(cfg, prebound);
+                let server = Server::new(cfg, prebound)?;
                 server.install(&verified)?;
                 servers.insert(gateway.clone(), Arc::clone(&server));
                 server

@@ -143,6 +143,32 @@ async fn upstream_handle(
 impl Upstream {
     /// Starts an upstream named `name` (reported in bodies and `x-upstream`).
     pub(crate) async fn start(name: &'static str) -> Result<Self, Error> {
+        Self::serve(name, None).await
+    }
+
+    /// Like `start`, over TLS with a certificate for 127.0.0.1 from `ca` (ALPN h2 and
+    /// http/1.1).
+    pub(crate) async fn start_tls(name: &'static str, ca: &TestCa) -> Result<Self, Error> {
+        use rustls_pki_types::pem::PemObject as _;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let (crt, key) = ca.issue(&["127.0.0.1"])?;
+        let chain =
+            CertificateDer::pem_slice_iter(crt.as_bytes()).collect::<Result<Vec<_>, _>>()?;
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())?;
+        let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Self::serve(name, Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))).await
+    }
+
+    async fn serve(
+        name: &'static str,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Result<Self, Error> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let hits = Arc::new(AtomicUsize::new(0));
@@ -153,11 +179,25 @@ impl Upstream {
                     continue;
                 };
                 let hits = Arc::clone(&counter);
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| upstream_handle(name, Arc::clone(&hits), req));
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection_with_upgrades(TokioIo::new(tcp), svc)
-                        .await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(tls) = acceptor.accept(tcp).await {
+                                let _ = builder
+                                    .serve_connection_with_upgrades(TokioIo::new(tls), svc)
+                                    .await;
+                            }
+                        }
+                        None => {
+                            let _ = builder
+                                .serve_connection_with_upgrades(TokioIo::new(tcp), svc)
+                                .await;
+                        }
+                    }
                 });
             }
         });
@@ -254,7 +294,7 @@ impl Gateway {
                 }
             }
         }
-        let server = Server::new(config, prebound);
+        let server = Server::new(config, prebound)?;
         let admin_listener = TcpListener::bind("127.0.0.1:0").await?;
         let admin = admin_listener.local_addr()?;
         server.serve_admin(admin_listener);
