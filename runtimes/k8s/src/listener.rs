@@ -2,7 +2,6 @@
 //! connection gets is decided per connection from the bundle being served, so a reload that
 //! changes a port's protocol or certificates applies to the next connection.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -22,6 +21,7 @@ use crate::metrics::GaugeGuard;
 use crate::proxy::{self, ConnInfo};
 use crate::state::Shared;
 use crate::upstream::Clients;
+use crate::workers::Workers;
 use crate::{stream_route, tls};
 
 /// Held by every connection task; the drain waits until all are dropped.
@@ -133,15 +133,16 @@ async fn demux(
     }
 }
 
-/// Accepts on `listener` (serving bundle port `port`) until shutdown.
+/// Accepts on `listener` (serving bundle port `port`) until shutdown and hands each
+/// connection to the least loaded worker.
 pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
-    clients: Arc<Clients>,
+    workers: Arc<Workers>,
     port: u16,
     token: ConnToken,
 ) {
-    let mut acceptors: HashMap<u16, TlsAcceptor> = HashMap::new();
+    let mut acceptor: Option<TlsAcceptor> = None;
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -157,57 +158,35 @@ pub(crate) async fn accept_loop(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let shared = Arc::clone(&shared);
-        let clients = Arc::clone(&clients);
-        let token = token.clone();
         let kind = port_kind(&shared, port);
-        let acceptor = if matches!(kind, PortKind::Https | PortKind::HttpsAndTls) {
-            Some(if let Some(a) = acceptors.get(&port) {
-                a.clone()
-            } else {
+        let tls = if matches!(kind, PortKind::Https | PortKind::HttpsAndTls) {
+            if acceptor.is_none() {
                 match tls::server_config(Arc::clone(&shared), port) {
-                    Ok(c) => {
-                        let a = TlsAcceptor::from(Arc::new(c));
-                        acceptors.insert(port, a.clone());
-                        a
-                    }
+                    Ok(c) => acceptor = Some(TlsAcceptor::from(Arc::new(c))),
                     Err(e) => {
                         tracing::error!(port, error = %e, "TLS configuration failed");
                         continue;
                     }
                 }
-            })
+            }
+            acceptor.clone()
         } else {
             None
         };
-        match (kind, acceptor) {
-            (PortKind::Https, Some(acceptor)) => {
-                tokio::spawn(async move {
-                    let _token = token;
+        let shared = Arc::clone(&shared);
+        let token = token.clone();
+        workers.dispatch(tcp, move |tcp, clients| async move {
+            let _token = token;
+            match (kind, tls) {
+                (PortKind::Https, Some(acceptor)) => {
                     terminate(shared, acceptor, tcp, clients, port, peer).await;
-                });
-            }
-            (PortKind::HttpsAndTls, Some(acceptor)) => {
-                tokio::spawn(async move {
-                    let _token = token;
+                }
+                (PortKind::HttpsAndTls, Some(acceptor)) => {
                     demux(shared, acceptor, tcp, clients, port, peer).await;
-                });
-            }
-            (PortKind::Tcp, _) => {
-                tokio::spawn(async move {
-                    let _token = token;
-                    stream_route::serve_tcp(shared, tcp, port, false).await;
-                });
-            }
-            (PortKind::Tls, _) => {
-                tokio::spawn(async move {
-                    let _token = token;
-                    stream_route::serve_tcp(shared, tcp, port, true).await;
-                });
-            }
-            _ => {
-                tokio::spawn(async move {
-                    let _token = token;
+                }
+                (PortKind::Tcp, _) => stream_route::serve_tcp(shared, tcp, port, false).await,
+                (PortKind::Tls, _) => stream_route::serve_tcp(shared, tcp, port, true).await,
+                _ => {
                     let info = ConnInfo {
                         port,
                         peer,
@@ -215,9 +194,9 @@ pub(crate) async fn accept_loop(
                         clients,
                     };
                     serve_http(shared, tcp, info).await;
-                });
+                }
             }
-        }
+        });
     }
 }
 

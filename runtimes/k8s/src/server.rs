@@ -45,7 +45,7 @@ pub struct Server {
     prebound: Mutex<HashMap<u16, TcpListener>>,
     token: Mutex<Option<ConnToken>>,
     drained: tokio::sync::Mutex<mpsc::Receiver<()>>,
-    workers: Workers,
+    workers: Arc<Workers>,
 }
 
 impl Server {
@@ -60,7 +60,7 @@ impl Server {
         let tls = upstream::tls_config(config.upstream_ca.as_deref())?;
         let (tx, rx) = watch::channel(false);
         let (token, drained) = mpsc::channel(1);
-        let workers = Workers::start(config.workers, &tls)?;
+        let workers = Arc::new(Workers::start(config.workers, &tls)?);
         Ok(Arc::new(Self {
             shared: Arc::new(Shared::new(config, rx)),
             shutdown: tx,
@@ -122,16 +122,17 @@ impl Server {
             let addr = SocketAddr::new(self.shared.config.listen_host, port);
             let bind_error = |source| InstallError::Bind { addr, source };
             let sock = match prebound.remove(&port) {
-                Some(l) => l.into_std().map_err(bind_error)?,
-                None => listener::bind_std(addr).map_err(bind_error)?,
+                Some(l) => l,
+                None => listener::bind(addr).map_err(bind_error)?,
             };
             let local = sock.local_addr().map_err(bind_error)?;
-            let shared = &self.shared;
-            self.workers
-                .serve(&sock, |l, clients| {
-                    listener::accept_loop(Arc::clone(shared), l, clients, port, token.clone())
-                })
-                .map_err(bind_error)?;
+            tokio::spawn(listener::accept_loop(
+                Arc::clone(&self.shared),
+                sock,
+                Arc::clone(&self.workers),
+                port,
+                token.clone(),
+            ));
             tracing::info!(port, %local, "listening");
             bound.insert(port, local);
         }

@@ -1,30 +1,40 @@
-//! Data-plane threads: one single-threaded tokio runtime per core, all accepting on the same
-//! listening sockets. A connection stays on the thread that accepted it, together with the
-//! pooled upstream connections it uses (`upstream::Clients::local`), so proxying a request
-//! never wakes another thread. On a loaded box those cross-thread wake-ups of a
-//! work-stealing runtime cost more than the proxying itself (BENCHMARKS.md).
+//! Data-plane threads: one single-threaded tokio runtime per core. Each accepted connection
+//! goes to the worker with the fewest open connections and stays there, together with the
+//! pooled upstream connections it uses (each worker has its own [`Clients`]), so proxying a
+//! request never wakes another thread. On a loaded box those cross-thread wake-ups of a
+//! work-stealing runtime cost more than the proxying itself (BENCHMARKS.md), and letting
+//! the workers race for `accept` left one with twice the connections of the other.
 
+use std::future::Future;
 use std::io;
-use std::net::TcpListener as StdListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use crate::upstream::Clients;
 
 #[derive(Debug)]
+struct Worker {
+    handle: Handle,
+    clients: Arc<Clients>,
+    /// Open connections on this worker.
+    load: Arc<AtomicUsize>,
+}
+
+#[derive(Debug)]
 pub(crate) struct Workers {
-    /// Each worker's runtime and upstream clients; empty when work runs on the caller's
-    /// runtime with `shared_clients`.
-    threads: Vec<(Handle, Arc<Clients>)>,
+    /// Empty when connections run on the caller's runtime with `shared_clients`.
+    threads: Vec<Worker>,
     shared_clients: Arc<Clients>,
     /// Set (or dropped) to stop the threads; their runtimes then cancel what is left.
     stop: watch::Sender<bool>,
 }
 
 impl Workers {
-    /// Starts `n` threads; with `n == 0` work runs on the caller's runtime.
+    /// Starts `n` threads; with `n == 0` connections run on the caller's runtime.
     pub(crate) fn start(n: usize, tls: &rustls::ClientConfig) -> io::Result<Self> {
         let (stop, _) = watch::channel(false);
         let mut threads = Vec::with_capacity(n);
@@ -32,7 +42,11 @@ impl Workers {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            threads.push((rt.handle().clone(), Arc::new(Clients::new(tls))));
+            threads.push(Worker {
+                handle: rt.handle().clone(),
+                clients: Arc::new(Clients::new(tls)),
+                load: Arc::new(AtomicUsize::new(0)),
+            });
             let mut stopped = stop.subscribe();
             std::thread::Builder::new()
                 .name(format!("waygate-worker-{i}"))
@@ -50,29 +64,37 @@ impl Workers {
         })
     }
 
-    /// Runs `accept(listener, clients)` on every worker, each with its own handle on
-    /// `listener`'s socket; the kernel hands each new connection to one of them.
-    pub(crate) fn serve<F, Fut>(&self, listener: &StdListener, accept: F) -> io::Result<()>
+    /// Runs `serve(tcp, clients)` on the least loaded worker.
+    pub(crate) fn dispatch<F, Fut>(&self, tcp: TcpStream, serve: F)
     where
-        F: Fn(tokio::net::TcpListener, Arc<Clients>) -> Fut,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        F: FnOnce(TcpStream, Arc<Clients>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
     {
-        listener.set_nonblocking(true)?;
-        let current;
-        let threads = if self.threads.is_empty() {
-            current = [(Handle::current(), Arc::clone(&self.shared_clients))];
-            &current[..]
-        } else {
-            &self.threads[..]
+        let Some(worker) = self
+            .threads
+            .iter()
+            .min_by_key(|w| w.load.load(Ordering::Relaxed))
+        else {
+            tokio::spawn(serve(tcp, Arc::clone(&self.shared_clients)));
+            return;
         };
-        for (handle, clients) in threads {
-            let own = listener.try_clone()?;
-            // Registering with the reactor must happen inside the target runtime.
-            let _guard = handle.enter();
-            let own = tokio::net::TcpListener::from_std(own)?;
-            handle.spawn(accept(own, Arc::clone(clients)));
-        }
-        Ok(())
+        // The socket moves to the worker's reactor: deregister here, register there.
+        let std = match tcp.into_std() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot hand a connection to a worker");
+                return;
+            }
+        };
+        let load = Load::new(&worker.load);
+        let clients = Arc::clone(&worker.clients);
+        worker.handle.spawn(async move {
+            let _load = load;
+            match TcpStream::from_std(std) {
+                Ok(tcp) => serve(tcp, clients).await,
+                Err(e) => tracing::warn!(error = %e, "cannot register a connection"),
+            }
+        });
     }
 
     /// Stops the threads, cancelling whatever still runs on them.
@@ -84,5 +106,78 @@ impl Workers {
 impl Drop for Workers {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Counts a connection on its worker while alive.
+struct Load(Arc<AtomicUsize>);
+
+impl Load {
+    fn new(load: &Arc<AtomicUsize>) -> Self {
+        load.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(load))
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls() -> rustls::ClientConfig {
+        crate::upstream::tls_config(None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn connections_spread_over_the_workers_and_run_on_their_threads() {
+        let workers = Workers::start(2, &tls()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (names_tx, mut names_rx) = tokio::sync::mpsc::channel(16);
+        let (release_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+        let mut clients = Vec::new();
+        for _ in 0..6 {
+            clients.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+            let (tcp, _) = listener.accept().await.unwrap();
+            let names = names_tx.clone();
+            let mut release = release_tx.subscribe();
+            workers.dispatch(tcp, move |_tcp, _clients| async move {
+                let name = std::thread::current().name().map(str::to_owned);
+                let _ = names.send(name).await;
+                let _ = release.recv().await;
+            });
+        }
+        for _ in 0..6 {
+            let name = tokio::time::timeout(std::time::Duration::from_secs(5), names_rx.recv())
+                .await
+                .unwrap()
+                .flatten()
+                .unwrap();
+            assert!(name.starts_with("waygate-worker-"), "{name}");
+        }
+        let loads: Vec<usize> = workers
+            .threads
+            .iter()
+            .map(|w| w.load.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(loads, [3, 3]);
+
+        release_tx.send(()).unwrap();
+        for _ in 0..100 {
+            if workers
+                .threads
+                .iter()
+                .all(|w| w.load.load(Ordering::Relaxed) == 0)
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("finished connections must leave their worker's load");
     }
 }
