@@ -54,17 +54,7 @@ fn grpc_response(code: u32, message: &str) -> Response<Body> {
 }
 
 fn respond(r: &Respond<'_>) -> Response<Body> {
-    let mut res = if let Some(code) = r.grpc_status {
-        grpc_response(code, r.reason)
-    } else {
-        let mut res = Response::new(body::full(r.reason));
-        *res.status_mut() = r.status;
-        res
-    };
-    for (name, value) in &r.headers {
-        res.headers_mut().insert(name.clone(), value.clone());
-    }
-    res
+    r.to_response::<bytes::Bytes>().map(body::full)
 }
 
 /// Whether a request on a terminated TLS connection names a Host that selects a different
