@@ -28,28 +28,34 @@ trap cleanup EXIT
 UP=18081 NGX=18082 GW=18083 ADMIN=18084 ECHO=18085 GW1K=18086 ADMIN1K=18087
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU time (clock ticks, user + system) of processes and all their threads.
+cpu_ticks() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/stat; do
+  t=$(( t + $(cut -d')' -f2 <"$f" | awk '{print $12 + $13}') )); done; done; echo $t; }
 wait_ready() { for _ in $(seq 100); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done; echo "not ready" >&2; exit 1; }
 
 # --- upstream and nginx reverse proxy --------------------------------------------------
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
+# Two nginx instances, so the CPU each proxy spends per request can be read from /proc:
+# the upstream (shared by both proxies) and the reverse proxy under comparison.
+nginx_conf() { # dir server-block
+mkdir -p "$1"
+cat >"$1/nginx.conf" <<NGINX
 worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  upstream up { server 127.0.0.1:$UP; keepalive 128; }
-  server { listen 127.0.0.1:$UP; location / { return 200 "hello from upstream\n"; } }
-  server {
-    listen 127.0.0.1:$NGX;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
+  client_body_temp_path $1; proxy_temp_path $1;
+  fastcgi_temp_path $1; uwsgi_temp_path $1; scgi_temp_path $1;
+  $2
 }
 NGINX
-nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+}
+nginx_conf "$work/upstream" "server { listen 127.0.0.1:$UP; location / { return 200 \"hello from upstream\\n\"; } }"
+nginx_conf "$work/nginx" "upstream up { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$NGX; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+nginx -c "$work/upstream/nginx.conf" -g 'daemon off;' & pids+=($!)
+nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!); nginx_master=$!
 
 # --- waygate bundle: one route to the same upstream -------------------------------------
 "$waygate" keygen --private "$work/k.pem" --public "$work/k.pub" 2>/dev/null
@@ -126,14 +132,20 @@ curl -fsS "http://127.0.0.1:$NGX/" >/dev/null
 
 # --- 1. throughput -------------------------------------------------------------------
 bench() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$1/" ; }
+# bench_cpu PORT PIDS...: the wrk report, then the proxy's CPU in microseconds per request.
+bench_cpu() { local port=$1 a b out n; shift; a=$(cpu_ticks "$@"); out=$(bench "$port"); b=$(cpu_ticks "$@")
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$out"; awk -v t=$((b - a)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "cpu_us_per_req %.1f\n", t * 1e6 / hz / n}'; }
 parse_rps() { awk '/Requests\/sec/ {print $2}'; }
 parse_p99() { awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}'; }
 bench $NGX >/dev/null 2>&1 || true   # warm up both
 bench $GW >/dev/null 2>&1 || true
-out_ngx=$(bench $NGX); out_gw=$(bench $GW)
+nginx_workers=$(pgrep -P "$nginx_master" | xargs)
+out_ngx=$(bench_cpu $NGX $nginx_workers); out_gw=$(bench_cpu $GW $main)
 echo "$out_ngx" >"$work/wrk-nginx.txt"; echo "$out_gw" >"$work/wrk-waygate.txt"
 rps_ngx=$(echo "$out_ngx" | parse_rps); rps_gw=$(echo "$out_gw" | parse_rps)
 p99_ngx=$(echo "$out_ngx" | parse_p99); p99_gw=$(echo "$out_gw" | parse_p99)
+cpu_ngx=$(echo "$out_ngx" | awk '/cpu_us_per_req/ {print $2}'); cpu_gw=$(echo "$out_gw" | awk '/cpu_us_per_req/ {print $2}')
 
 # --- 2. idle RSS with 1k routes ---------------------------------------------------------
 mkdir -p "$work/src1k"; gateway $GW1K >"$work/src1k/all.yaml"
@@ -170,8 +182,8 @@ exec {WSC[1]}>&-
 
 cat <<REPORT
 == waygate k8s runtime benchmark ($(date -u +%F), $(nproc) cores, wrk -t$THREADS -c$CONNS -d$DURATION)
-nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms
-waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms
+nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms, proxy CPU ${cpu_ngx} us/request
+waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms, proxy CPU ${cpu_gw} us/request
 ratio (waygate/nginx): $(awk -v a="$rps_gw" -v b="$rps_ngx" 'BEGIN {printf "%.2fx req/s", a/b}'), p99 $(awk -v a="$p99_gw" -v b="$p99_ngx" 'BEGIN {printf "%.2fx", a/b}')
 idle RSS, 1 route   : $rss_1route KiB
 idle RSS, 1k routes : $rss_1k KiB

@@ -133,13 +133,14 @@ async fn demux(
     }
 }
 
-/// Accepts on `listener` (serving bundle port `port`) until shutdown and hands each
-/// connection to the least loaded worker.
+/// Accepts on `listener` (serving bundle port `port`) until shutdown or until `stopped`
+/// fires or is dropped (a reload removed the port), and hands each connection to the least
+/// loaded worker.
 pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
     workers: Arc<Workers>,
-    port: u16,
+    (port, mut stopped): (u16, tokio::sync::oneshot::Receiver<()>),
     token: ConnToken,
 ) {
     let mut acceptor: Option<TlsAcceptor> = None;
@@ -147,6 +148,7 @@ pub(crate) async fn accept_loop(
         let accepted = tokio::select! {
             a = listener.accept() => a,
             () = shared.shutting_down() => break,
+            _ = &mut stopped => break,
         };
         let (tcp, peer) = match accepted {
             Ok(a) => a,

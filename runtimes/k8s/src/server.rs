@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use waygate_core::bundle::{BundleError, VerifiedBundle};
 
 use crate::config::Config;
@@ -39,8 +39,9 @@ pub enum InstallError {
 pub struct Server {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
-    /// Bundle port → the socket address it is bound to.
-    bound: Mutex<HashMap<u16, SocketAddr>>,
+    /// Bundle port → the socket address it is bound to, and the handle whose drop stops
+    /// its accept loop.
+    bound: Mutex<HashMap<u16, (SocketAddr, oneshot::Sender<()>)>>,
     /// Listeners handed in before their port appears in a bundle (tests bind port 0).
     prebound: Mutex<HashMap<u16, TcpListener>>,
     token: Mutex<Option<ConnToken>>,
@@ -106,7 +107,20 @@ impl Server {
         self.shared.active.store(Some(Arc::new(active)));
         self.shared.metrics.bundle_generation.set(generation);
         tracing::info!(%digest, generation, "bundle installed");
+        self.release_ports(&ports);
         Ok(())
+    }
+
+    /// Stops listening on ports the served bundle no longer has. Connections already
+    /// accepted there finish as usual.
+    fn release_ports(&self, ports: &[u16]) {
+        lock(&self.bound).retain(|port, (local, _stop)| {
+            let keep = ports.contains(port);
+            if !keep {
+                tracing::info!(port, %local, "stopped listening: the bundle has no listener on this port");
+            }
+            keep
+        });
     }
 
     fn bind_ports(&self, ports: &[u16]) -> Result<(), InstallError> {
@@ -126,22 +140,23 @@ impl Server {
                 None => listener::bind(addr).map_err(bind_error)?,
             };
             let local = sock.local_addr().map_err(bind_error)?;
+            let (stop, stopped) = oneshot::channel();
             tokio::spawn(listener::accept_loop(
                 Arc::clone(&self.shared),
                 sock,
                 Arc::clone(&self.workers),
-                port,
+                (port, stopped),
                 token.clone(),
             ));
             tracing::info!(port, %local, "listening");
-            bound.insert(port, local);
+            bound.insert(port, (local, stop));
         }
         Ok(())
     }
 
     /// Where bundle port `port` is listening.
     pub fn local_addr(&self, port: u16) -> Option<SocketAddr> {
-        lock(&self.bound).get(&port).copied()
+        lock(&self.bound).get(&port).map(|(local, _)| *local)
     }
 
     /// Stops accepting, lets in-flight requests finish, closes WebSockets with 1001, and

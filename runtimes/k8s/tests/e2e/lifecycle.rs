@@ -231,3 +231,39 @@ async fn graceful_drain_finishes_requests_and_closes_websockets_with_1001() -> T
     assert_eq!(status, 503, "not ready while draining");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_that_drops_a_port_stops_listening_on_it() -> TestResult {
+    let up = Upstream::start("api").await?;
+    let two_ports = yaml(&up, 1).replace(
+        "    - {name: http, protocol: HTTP, port: 8080}",
+        "    - {name: http, protocol: HTTP, port: 8080}\n    - {name: extra, protocol: HTTP, port: 8081}",
+    );
+    assert!(
+        two_ports.contains("port: 8081"),
+        "the fixture must gain a listener"
+    );
+    let gw = Gateway::start(&payload(&two_ports, 1)?, config()).await?;
+    let (main, extra) = (gw.addr(8080)?, gw.addr(8081)?);
+    let client = http_client();
+    assert_eq!(get(&client, extra, "/").await?.0, 200);
+
+    gw.server
+        .install(&super::support::verified(&payload(&yaml(&up, 2), 2)?)?)?;
+    assert_eq!(gw.server.local_addr(8081), None);
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(extra).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused,
+        "port 8081 must stop accepting once the bundle drops it"
+    );
+    let (status, body) = get(&client, main, "/").await?;
+    assert_eq!(status, 200, "{body}");
+    Ok(())
+}
