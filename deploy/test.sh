@@ -111,6 +111,9 @@ check "rejects: PDB with both minAvailable and maxUnavailable" must_fail x "exac
   --set podDisruptionBudget.minAvailable=1
 check "rejects: allowedRoutes Selector without a selector" must_fail x "namespaceSelector is required" tpl -f "$min" \
   --set gateway.allowedRoutes.from=Selector
+check "rejects: upstreamCA from both a ConfigMap and a Secret" must_fail x "not both" tpl -f "$min" \
+  --set upstreamCA.configMap=a --set upstreamCA.secret=b
+check "rejects: negative workers" must_fail x "/workers" tpl -f "$min" --set workers=-1
 check "rejects: HPA min above max" must_fail x "minReplicas (20) is greater" tpl -f "$min" --set autoscaling.minReplicas=20
 # The validators are only worth something if they reject what they claim to.
 check "kubernetes-validate --strict rejects an unknown Deployment field" bash -c '

@@ -173,6 +173,24 @@ def check_pod(values, dep, kinds, ns):
         want = s.get("secretName") or s["name"]
         expect(mounted.get(path) == (want, "tls.crt"), f"tlsSecrets entry {path} not mounted from Secret {want}")
 
+    # --upstream-ca points at the mounted key of the configured ConfigMap or Secret.
+    ca = values.get("upstreamCA", {})
+    args = c.get("args", [])
+    if ca.get("configMap") or ca.get("secret"):
+        expect("--upstream-ca" in args, "upstreamCA set but --upstream-ca not passed")
+        path = args[args.index("--upstream-ca") + 1] if "--upstream-ca" in args else ""
+        vol = vols.get(mounts.get(path.rsplit("/", 1)[0]), {})
+        src = vol.get("configMap") if ca.get("configMap") else vol.get("secret")
+        name = (src or {}).get("name") or (src or {}).get("secretName")
+        expect(name == (ca.get("configMap") or ca.get("secret")), f"{path} is not mounted from {name}")
+        items = {i["path"]: i["key"] for i in (src or {}).get("items", [])}
+        expect(items.get(path.rsplit("/", 1)[1]) == ca["key"], f"{path} is not the key {ca['key']}")
+    else:
+        expect("--upstream-ca" not in args, "--upstream-ca passed without upstreamCA")
+    if values.get("workers", 0):
+        expect(args[args.index("--workers") + 1] == str(values["workers"]) if "--workers" in args else False,
+               "workers set but --workers not passed")
+
     # Data-plane ports: Gateway listeners (+ extraPorts) = container ports = Service ports.
     listener_ports = {l["port"] for gw in kinds.get("Gateway", []) for l in gw["spec"]["listeners"]}
     listener_ports |= {p["port"] for p in values["service"]["extraPorts"]}
