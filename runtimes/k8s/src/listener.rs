@@ -74,12 +74,7 @@ async fn terminate<I>(
     match acceptor.accept(io).await {
         Ok(tls) => {
             let sni = tls.get_ref().1.server_name().map(str::to_owned);
-            let info = ConnInfo {
-                port,
-                peer,
-                sni,
-                clients,
-            };
+            let info = ConnInfo::new(port, peer, sni, clients);
             serve_http(shared, tls, info).await;
         }
         Err(e) => tracing::debug!(port, %peer, error = %e, "TLS handshake failed"),
@@ -189,12 +184,7 @@ pub(crate) async fn accept_loop(
                 (PortKind::Tcp, _) => stream_route::serve_tcp(shared, tcp, port, false).await,
                 (PortKind::Tls, _) => stream_route::serve_tcp(shared, tcp, port, true).await,
                 _ => {
-                    let info = ConnInfo {
-                        port,
-                        peer,
-                        sni: None,
-                        clients,
-                    };
+                    let info = ConnInfo::new(port, peer, None, clients);
                     serve_http(shared, tcp, info).await;
                 }
             }

@@ -1,5 +1,6 @@
 //! Prometheus metrics of the data plane, served as text on the admin listener.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -12,13 +13,13 @@ use prometheus_client::registry::Registry;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(crate) struct RequestLabels {
     /// `namespace/name` of the matched route, or empty when none matched.
-    pub(crate) route: String,
+    pub(crate) route: Arc<str>,
     pub(crate) status: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(crate) struct RouteLabels {
-    pub(crate) route: String,
+    pub(crate) route: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]

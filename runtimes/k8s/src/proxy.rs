@@ -29,6 +29,25 @@ pub(crate) struct ConnInfo {
     pub(crate) sni: Option<String>,
     /// The upstream clients of the thread serving this connection.
     pub(crate) clients: Arc<Clients>,
+    /// The peer's IP as an `x-forwarded-for` value, rendered once per connection.
+    peer_ip: Option<HeaderValue>,
+}
+
+impl ConnInfo {
+    pub(crate) fn new(
+        port: u16,
+        peer: SocketAddr,
+        sni: Option<String>,
+        clients: Arc<Clients>,
+    ) -> Self {
+        Self {
+            port,
+            peer,
+            sni,
+            clients,
+            peer_ip: HeaderValue::try_from(peer.ip().to_string()).ok(),
+        }
+    }
 }
 
 fn status_response(status: StatusCode, text: &'static str) -> Response<Body> {
@@ -91,10 +110,7 @@ pub(crate) async fn handle(
         runtime: RuntimeKind::Kubernetes,
     };
     let decision = active.router.decide(&ctx, &parts);
-    let route = decision
-        .matched()
-        .map(|m| m.route_ref().to_string())
-        .unwrap_or_default();
+    let route = active.route_label(decision.matched().map(|m| m.route_index));
     let res = if misdirected(&active, &ctx, &conn, &decision) {
         status_response(
             StatusCode::MISDIRECTED_REQUEST,
@@ -126,7 +142,7 @@ pub(crate) async fn handle(
         .metrics
         .requests
         .get_or_create(&RequestLabels {
-            route: route.clone(),
+            route: Arc::clone(&route),
             status,
         })
         .inc();
@@ -134,7 +150,7 @@ pub(crate) async fn handle(
         .metrics
         .duration
         .get_or_create(&RouteLabels {
-            route: route.clone(),
+            route: Arc::clone(&route),
         })
         .observe(elapsed.as_secs_f64());
     tracing::info!(
@@ -156,7 +172,7 @@ async fn forward(
     shared: &Shared,
     active: &Arc<Active>,
     plan: &ForwardPlan<'_>,
-    route: &str,
+    route: &Arc<str>,
     conn: &ConnInfo,
     parts: &http::request::Parts,
     body: Incoming,
@@ -181,7 +197,7 @@ async fn forward(
         http2,
     };
     let route_labels = RouteLabels {
-        route: route.to_owned(),
+        route: Arc::clone(route),
     };
     let on_error = |f: &Failure| {
         shared
@@ -189,7 +205,7 @@ async fn forward(
             .upstream_errors
             .get_or_create(&route_labels)
             .inc();
-        tracing::warn!(route, error = f.describe(), "upstream attempt failed");
+        tracing::warn!(route = %route, error = f.describe(), "upstream attempt failed");
     };
 
     if let (true, Some(on_upgrade)) = (upgrade, on_upgrade) {
@@ -256,13 +272,45 @@ async fn forward(
 
 /// `x-forwarded-for` / `x-forwarded-proto`, so upstreams see the client.
 fn add_forwarded(headers: &mut http::HeaderMap, conn: &ConnInfo, scheme: &'static str) {
-    let ip = conn.peer.ip().to_string();
-    let value = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) => format!("{prev}, {ip}"),
-        None => ip,
-    };
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        headers.insert("x-forwarded-for", v);
+    if let Some(ip) = &conn.peer_ip {
+        let value = match headers.get("x-forwarded-for").map(HeaderValue::to_str) {
+            Some(Ok(prev)) => HeaderValue::try_from(format!("{prev}, {}", conn.peer.ip())).ok(),
+            // An unreadable incoming value is replaced, not extended.
+            Some(Err(_)) | None => Some(ip.clone()),
+        };
+        if let Some(v) = value {
+            headers.insert("x-forwarded-for", v);
+        }
     }
     headers.insert("x-forwarded-proto", HeaderValue::from_static(scheme));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> ConnInfo {
+        let tls = upstream::tls_config(None).unwrap();
+        let peer: SocketAddr = "10.1.2.3:4567".parse().unwrap();
+        ConnInfo::new(80, peer, None, Arc::new(Clients::new(&tls)))
+    }
+
+    #[test]
+    fn forwarded_headers_name_the_client() {
+        let conn = conn();
+        let mut h = http::HeaderMap::new();
+        add_forwarded(&mut h, &conn, "https");
+        assert_eq!(h["x-forwarded-for"], "10.1.2.3");
+        assert_eq!(h["x-forwarded-proto"], "https");
+
+        let mut h = http::HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("192.0.2.1"));
+        add_forwarded(&mut h, &conn, "http");
+        assert_eq!(h["x-forwarded-for"], "192.0.2.1, 10.1.2.3");
+
+        let mut h = http::HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_bytes(b"\xff").unwrap());
+        add_forwarded(&mut h, &conn, "http");
+        assert_eq!(h["x-forwarded-for"], "10.1.2.3");
+    }
 }

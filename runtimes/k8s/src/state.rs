@@ -1,6 +1,8 @@
 //! What every connection shares: the bundle being served (swapped atomically on reload), the
 //! process settings, metrics and the shutdown signal.
 
+use std::sync::Arc;
+
 use arc_swap::ArcSwapOption;
 use tokio::sync::watch;
 use waygate_core::bundle::{BundleError, VerifiedBundle};
@@ -17,6 +19,9 @@ use crate::tls::{CertError, CertStore};
 pub(crate) struct Active {
     pub(crate) router: Router,
     pub(crate) certs: CertStore,
+    /// `namespace/name` of each route by index, built once so requests label metrics and
+    /// logs without formatting; the last entry (empty) stands for "no route matched".
+    route_labels: Vec<Arc<str>>,
 }
 
 impl Active {
@@ -26,7 +31,27 @@ impl Active {
     ) -> Result<(Self, Vec<CertError>), BundleError> {
         let router = Router::new(bundle)?;
         let (certs, errors) = CertStore::load(&router, config.secrets_dir.as_deref());
-        Ok((Self { router, certs }, errors))
+        let route_labels = router
+            .payload()
+            .routes
+            .iter()
+            .map(|r| Arc::from(format!("{}/{}", r.namespace, r.name)))
+            .chain([Arc::from("")])
+            .collect();
+        Ok((
+            Self {
+                router,
+                certs,
+                route_labels,
+            },
+            errors,
+        ))
+    }
+
+    /// The metrics and log label of the route at `index` (`None`: no route matched).
+    pub(crate) fn route_label(&self, index: Option<usize>) -> Arc<str> {
+        let last = self.route_labels.len() - 1;
+        Arc::clone(&self.route_labels[index.unwrap_or(last).min(last)])
     }
 }
 
