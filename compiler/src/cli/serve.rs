@@ -51,6 +51,10 @@ pub(crate) struct ListenArgs {
     pub(crate) drain_seconds: u64,
     #[arg(long, value_enum, default_value_t)]
     pub(crate) log_format: LogFormatArg,
+    /// Seconds an HTTP/1 client may take to send a request head, and may stay idle between
+    /// requests on a keep-alive connection; HTTP/2 peers are pinged at this interval.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) client_header_seconds: u64,
     /// Extra PEM CA certificates trusted for `https` backends (the Mozilla roots are always
     /// trusted).
     #[arg(long)]
@@ -78,6 +82,7 @@ impl ListenArgs {
         Ok(Config {
             workers: self.workers.unwrap_or(defaults.workers),
             upstream_ca: self.upstream_ca.clone(),
+            client_header_timeout: Duration::from_secs(self.client_header_seconds.max(1)),
             listen_host: self.listen_host,
             secrets_dir: self.secrets_dir.clone(),
             gateway,

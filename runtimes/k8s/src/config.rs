@@ -26,6 +26,11 @@ pub struct Config {
     /// Extra PEM roots trusted for `https` backends, on top of the Mozilla roots (a
     /// cluster-internal CA).
     pub upstream_ca: Option<PathBuf>,
+    /// An HTTP/1 client that has not sent a complete request head this long after the
+    /// connection became ready for one (a new or an idle keep-alive connection, or a slow
+    /// sender) is disconnected; HTTP/2 connections are pinged at this interval and closed when
+    /// the peer stops answering.
+    pub client_header_timeout: Duration,
     /// Data-plane threads, each running its own single-threaded runtime and upstream pools
     /// (see `workers`). 0 serves connections on the runtime that installs the bundle.
     pub workers: usize,
@@ -41,6 +46,7 @@ impl Default for Config {
             retry_buffer_limit: 64 * 1024,
             upstream_override: None,
             upstream_ca: None,
+            client_header_timeout: Duration::from_mins(1),
             workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         }
     }

@@ -267,3 +267,57 @@ async fn a_reload_that_drops_a_port_stops_listening_on_it() -> TestResult {
     assert_eq!(status, 200, "{body}");
     Ok(())
 }
+
+/// Bytes (EOF included) the server sends within `wait`; None if the connection stayed open.
+async fn closed_within(
+    s: &mut tokio::net::TcpStream,
+    wait: Duration,
+) -> Result<Option<Vec<u8>>, super::support::Error> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Err(_) => return Ok(None),
+            Ok(Ok(0) | Err(_)) => return Ok(Some(got)),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_clients_are_disconnected() -> TestResult {
+    let up = Upstream::start("api").await?;
+    let cfg = waygate_k8s::Config {
+        client_header_timeout: Duration::from_millis(300),
+        ..config()
+    };
+    let gw = Gateway::start(&payload(&yaml(&up, 1), 1)?, cfg).await?;
+    let addr = gw.addr(8080)?;
+
+    // A client that never finishes its request head.
+    let mut slow = tokio::net::TcpStream::connect(addr).await?;
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n").await?;
+    let got = closed_within(&mut slow, Duration::from_secs(5)).await?;
+    assert!(
+        got.is_some(),
+        "a request head that never completes must be cut off"
+    );
+
+    // A keep-alive client that goes quiet after a request.
+    let mut idle = tokio::net::TcpStream::connect(addr).await?;
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").await?;
+    let got = closed_within(&mut idle, Duration::from_secs(5)).await?;
+    let text = String::from_utf8_lossy(got.as_deref().unwrap_or_default()).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+
+    // A client within the timeout is served normally.
+    let mut prompt = tokio::net::TcpStream::connect(addr).await?;
+    prompt
+        .write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await?;
+    let got = closed_within(&mut prompt, Duration::from_secs(5)).await?;
+    let text = String::from_utf8_lossy(got.as_deref().unwrap_or_default()).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    Ok(())
+}
