@@ -228,21 +228,15 @@ where
     }
 }
 
-/// Binds `host:port` with SO_REUSEADDR (a restart does not wait out TIME_WAIT) and a
-/// backlog sized for bursts of new connections; not yet tied to a runtime.
-pub(crate) fn bind_std(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    socket.set_nonblocking(true)?;
-    Ok(socket.into())
-}
-
-/// [`bind_std`] on the current runtime.
+/// Binds `host:port` with SO_REUSEADDR so a restart does not wait out TIME_WAIT.
 pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::from_std(bind_std(addr)?)
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// Connects to the first address of `host:port` that accepts.

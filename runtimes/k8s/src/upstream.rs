@@ -281,7 +281,6 @@ pub(crate) async fn send(
 /// Runs the exchange for a forward plan: picks an address per attempt, retries per the
 /// rule's policy when the body allows, applies the per-attempt timeout. The caller wraps
 /// it in the request timeout.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn exchange(
     clients: &Clients,
     over: Option<&str>,

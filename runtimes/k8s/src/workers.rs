@@ -24,11 +24,18 @@ struct Worker {
     load: Arc<AtomicUsize>,
 }
 
+/// Where connections run.
+#[derive(Debug)]
+enum Placement {
+    /// On these threads (at least one).
+    Threads(Vec<Worker>),
+    /// On the caller's runtime, with these clients.
+    Caller(Arc<Clients>),
+}
+
 #[derive(Debug)]
 pub(crate) struct Workers {
-    /// Empty when connections run on the caller's runtime with `shared_clients`.
-    threads: Vec<Worker>,
-    shared_clients: Arc<Clients>,
+    placement: Placement,
     /// Set (or dropped) to stop the threads; their runtimes then cancel what is left.
     stop: watch::Sender<bool>,
 }
@@ -57,11 +64,12 @@ impl Workers {
                     });
                 })?;
         }
-        Ok(Self {
-            threads,
-            shared_clients: Arc::new(Clients::new(tls)),
-            stop,
-        })
+        let placement = if threads.is_empty() {
+            Placement::Caller(Arc::new(Clients::new(tls)))
+        } else {
+            Placement::Threads(threads)
+        };
+        Ok(Self { placement, stop })
     }
 
     /// Runs `serve(tcp, clients)` on the least loaded worker.
@@ -70,13 +78,18 @@ impl Workers {
         F: FnOnce(TcpStream, Arc<Clients>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let Some(worker) = self
-            .threads
+        let threads = match &self.placement {
+            Placement::Caller(clients) => {
+                tokio::spawn(serve(tcp, Arc::clone(clients)));
+                return;
+            }
+            Placement::Threads(threads) => threads,
+        };
+        let Some(worker) = threads
             .iter()
             .min_by_key(|w| w.load.load(Ordering::Relaxed))
         else {
-            tokio::spawn(serve(tcp, Arc::clone(&self.shared_clients)));
-            return;
+            return; // `Threads` is never empty
         };
         // The socket moves to the worker's reactor: deregister here, register there.
         let std = match tcp.into_std() {
@@ -160,8 +173,10 @@ mod tests {
                 .unwrap();
             assert!(name.starts_with("waygate-worker-"), "{name}");
         }
-        let loads: Vec<usize> = workers
-            .threads
+        let Placement::Threads(threads) = &workers.placement else {
+            panic!("two workers were asked for");
+        };
+        let loads: Vec<usize> = threads
             .iter()
             .map(|w| w.load.load(Ordering::Relaxed))
             .collect();
@@ -169,11 +184,7 @@ mod tests {
 
         release_tx.send(()).unwrap();
         for _ in 0..100 {
-            if workers
-                .threads
-                .iter()
-                .all(|w| w.load.load(Ordering::Relaxed) == 0)
-            {
+            if threads.iter().all(|w| w.load.load(Ordering::Relaxed) == 0) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
