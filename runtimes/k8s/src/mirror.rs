@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
+use waygate_core::router::{ForwardPlan, PickedBackend};
 
 use crate::body;
 use crate::state::Shared;
@@ -35,20 +35,8 @@ pub(crate) fn fire(
             tracing::debug!("mirror skipped: request body streams");
             continue;
         };
-        let mut addrs = match &shared.config.upstream_override {
-            Some(a) => vec![a.clone()],
-            None => backend_addresses(backend),
-        };
-        if addrs.is_empty() {
-            continue;
-        }
-        let addr = addrs.swap_remove(fastrand::usize(..addrs.len()));
-        let Ok(uri) = upstream::target_uri(
-            &backend.target,
-            shared.config.upstream_override.as_deref(),
-            &addr,
-            plan.path_and_query(),
-        ) else {
+        let over = shared.config.upstream_override.as_deref();
+        let Ok(uri) = upstream::attempt_uri(backend, over, plan.path_and_query()) else {
             continue;
         };
         let head = head.clone();

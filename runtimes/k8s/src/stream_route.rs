@@ -81,7 +81,7 @@ pub(crate) async fn splice(
     };
     let route_name = format!("{}/{}", route.namespace, route.name);
     let Some(addr) = pick_stream_backend(route, fastrand::u32(..))
-        .and_then(|p| upstream::address(&p, shared.config.upstream_override.as_deref()))
+        .and_then(|p| upstream::address(p.backend, shared.config.upstream_override.as_deref()))
     else {
         tracing::info!(target: "access", port, route = %route_name, "no usable backend; closing");
         return;

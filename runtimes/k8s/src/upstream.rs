@@ -15,8 +15,8 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use waygate_core::bundle::BackendTarget;
-use waygate_core::router::{ForwardPlan, PickedBackend};
+use waygate_core::bundle::{Backend, BackendTarget};
+use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
 
 use crate::body::{self, Body};
 
@@ -123,24 +123,6 @@ pub(crate) fn tls_config(
     .with_no_client_auth())
 }
 
-/// `scheme://addr/path?query` for one attempt: `https` when core says the backend wants TLS,
-/// except under `Config::upstream_override`, whose stand-in upstream speaks cleartext.
-pub(crate) fn target_uri(
-    target: &BackendTarget,
-    over: Option<&str>,
-    addr: &str,
-    path: &str,
-) -> Result<Uri, Failure> {
-    let scheme = if over.is_some() {
-        "http"
-    } else {
-        target.scheme()
-    };
-    format!("{scheme}://{addr}{path}")
-        .parse()
-        .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))
-}
-
 /// Whether the picked backend speaks HTTP/2 cleartext: gRPC requests, or an appProtocol of
 /// `kubernetes.io/h2c`.
 pub(crate) fn wants_http2(picked: &PickedBackend<'_>, headers: &HeaderMap) -> bool {
@@ -156,18 +138,37 @@ pub(crate) fn wants_http2(picked: &PickedBackend<'_>, headers: &HeaderMap) -> bo
             .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// One address of the picked backend, chosen uniformly (EndpointSlice addresses, else the
-/// Service's cluster DNS authority).
-pub(crate) fn address(picked: &PickedBackend<'_>, over: Option<&str>) -> Option<String> {
+/// One address of `backend`, chosen uniformly (EndpointSlice addresses, else the Service's
+/// cluster DNS authority), or `over` (`Config::upstream_override`) when set.
+pub(crate) fn address(backend: &Backend, over: Option<&str>) -> Option<String> {
     if let Some(addr) = over {
         return Some(addr.to_owned());
     }
-    let mut addrs = picked.addresses();
+    let mut addrs = backend_addresses(backend);
     if addrs.is_empty() {
         return None;
     }
     let i = fastrand::usize(..addrs.len());
     Some(addrs.swap_remove(i))
+}
+
+/// `scheme://addr/path?query` for one attempt at `backend`: one of its addresses, `https`
+/// when core says the backend wants TLS. Under `over` the stand-in upstream gets cleartext.
+pub(crate) fn attempt_uri(
+    backend: &Backend,
+    over: Option<&str>,
+    path: &str,
+) -> Result<Uri, Failure> {
+    let addr =
+        address(backend, over).ok_or_else(|| Failure::Upstream("backend has no address".into()))?;
+    let scheme = if over.is_some() {
+        "http"
+    } else {
+        backend.target.scheme()
+    };
+    format!("{scheme}://{addr}{path}")
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))
 }
 
 /// The request body as the exchange holds it.
@@ -295,9 +296,7 @@ pub(crate) async fn exchange(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let addr = address(picked, over)
-            .ok_or_else(|| Failure::Upstream("backend has no address".into()))?;
-        let uri = target_uri(picked.target(), over, &addr, plan.path_and_query())?;
+        let uri = attempt_uri(picked.backend, over, plan.path_and_query())?;
         let (this_body, resendable) =
             match std::mem::replace(&mut body, OutBody::Buffered(Bytes::new())) {
                 OutBody::Buffered(b) => {

@@ -64,15 +64,8 @@ pub(crate) async fn proxy(
     downstream: OnUpgrade,
     on_error: impl Fn(&Failure),
 ) -> Response<Body> {
-    let Some(addr) = upstream::address(picked, shared.config.upstream_override.as_deref()) else {
-        return bad_gateway();
-    };
-    let Ok(uri) = upstream::target_uri(
-        picked.target(),
-        shared.config.upstream_override.as_deref(),
-        &addr,
-        plan.path_and_query(),
-    ) else {
+    let over = shared.config.upstream_override.as_deref();
+    let Ok(uri) = upstream::attempt_uri(picked.backend, over, plan.path_and_query()) else {
         return bad_gateway();
     };
     let timeout = plan
