@@ -28,7 +28,8 @@ use crate::bundle::{
 pub use backend_ref::PickedBackend;
 pub use decide::CORS_PREFLIGHT_STATUS;
 pub use decision::{
-    Decision, GRPC_UNAVAILABLE, GRPC_UNIMPLEMENTED, MatchedRoute, Redirect, Respond,
+    Decision, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_UNIMPLEMENTED, MatchedRoute, Redirect,
+    Respond,
 };
 pub use forward_plan::ForwardPlan;
 pub use retry::RetryPolicy;

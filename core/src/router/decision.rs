@@ -8,6 +8,8 @@ use crate::filter::HeaderEdits;
 
 /// gRPC status UNAVAILABLE: a GRPCRoute rule without usable backends.
 pub const GRPC_UNAVAILABLE: u32 = 14;
+/// gRPC status DEADLINE_EXCEEDED: the upstream did not answer in time.
+pub const GRPC_DEADLINE_EXCEEDED: u32 = 4;
 /// gRPC status UNIMPLEMENTED: a gRPC request no route matched.
 pub const GRPC_UNIMPLEMENTED: u32 = 12;
 
@@ -96,6 +98,29 @@ impl<'r> Respond<'r> {
             matched,
             grpc_status: None,
             headers: HeaderMap::new(),
+        }
+    }
+
+    /// No upstream response can be relayed: 504 when the request or an attempt timed out,
+    /// 502 when the upstream could not be reached or failed; for gRPC a trailers-only
+    /// DEADLINE_EXCEEDED or UNAVAILABLE.
+    pub(crate) fn upstream_failed(timed_out: bool, matched: MatchedRoute<'r>) -> Self {
+        let (status, reason, grpc) = if timed_out {
+            (
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream timed out",
+                GRPC_DEADLINE_EXCEEDED,
+            )
+        } else {
+            (
+                StatusCode::BAD_GATEWAY,
+                "upstream unavailable",
+                GRPC_UNAVAILABLE,
+            )
+        };
+        Self {
+            grpc_status: matched.is_grpc().then_some(grpc),
+            ..Self::new(status, reason, Some(matched))
         }
     }
 

@@ -22,6 +22,12 @@ pub struct ForwardPlan<'r> {
 }
 
 impl<'r> ForwardPlan<'r> {
+    /// What to answer when the exchange produced no usable upstream response (`timed_out`:
+    /// the request or an attempt timed out): 504 or 502, or the matching gRPC status.
+    pub fn upstream_failed(&self, timed_out: bool) -> Respond<'r> {
+        Respond::upstream_failed(timed_out, self.matched)
+    }
+
     pub fn matched(&self) -> &MatchedRoute<'r> {
         &self.matched
     }

@@ -60,18 +60,6 @@ fn status_response(status: StatusCode, text: &'static str) -> Response<Body> {
     res
 }
 
-/// A trailers-only gRPC answer: HTTP 200 with `grpc-status` in the headers.
-fn grpc_response(code: u32, message: &str) -> Response<Body> {
-    let mut res = Response::new(body::empty());
-    let h = res.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-    h.insert("grpc-status", HeaderValue::from(code));
-    if let Ok(v) = HeaderValue::from_str(message) {
-        h.insert("grpc-message", v);
-    }
-    res
-}
-
 fn respond(r: &Respond<'_>) -> Response<Body> {
     r.to_response::<bytes::Bytes>().map(body::full)
 }
@@ -254,18 +242,7 @@ async fn forward(
             if matches!(f, Failure::Timeout) {
                 on_error(&f);
             }
-            if plan.matched().is_grpc() {
-                let code = if matches!(f, Failure::Timeout) { 4 } else { 14 };
-                grpc_response(code, "upstream failed")
-            } else {
-                status_response(
-                    f.status(),
-                    match f {
-                        Failure::Timeout => "upstream timed out",
-                        Failure::Upstream(_) => "upstream unavailable",
-                    },
-                )
-            }
+            respond(&plan.upstream_failed(matches!(f, Failure::Timeout)))
         }
     }
 }

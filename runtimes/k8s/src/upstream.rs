@@ -1,5 +1,5 @@
 //! Pooled upstream clients and one forwarded exchange: attempts, per-attempt and request
-//! timeouts (504), and retries as core's policy says. The body streams unless the rule
+//! timeouts, and retries as core's policy says. The body streams unless the rule
 //! retries and the body is small enough to keep for a resend.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderMap, Request, Response, StatusCode, Uri, Version};
+use http::{HeaderMap, Request, Response, Uri, Version};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -231,13 +231,6 @@ impl Failure {
         match self {
             Self::Timeout => "timed out",
             Self::Upstream(m) => m,
-        }
-    }
-
-    pub(crate) fn status(&self) -> StatusCode {
-        match self {
-            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 }

@@ -77,7 +77,7 @@ pub(crate) async fn proxy(
         Err(f) => {
             on_error(&f);
             let mut r = Response::new(body::empty());
-            *r.status_mut() = f.status();
+            *r.status_mut() = plan.upstream_failed(matches!(f, Failure::Timeout)).status;
             return r;
         }
     };

@@ -450,3 +450,36 @@ fn timeouts_and_retry_on_the_plan() {
     assert_eq!(retry.should_retry(1, Some(503)), Some(10));
     assert_eq!(retry.should_retry(3, Some(503)), None);
 }
+
+#[test]
+fn upstream_failures_answer_504_502_or_the_grpc_status() {
+    let router = one_rule(rule(vec![prefix("/")], vec![service("default", "b", 80)]));
+    let plan = forward(&router, &get("/x"));
+    let timed_out = plan.upstream_failed(true);
+    assert_eq!(
+        (timed_out.status.as_u16(), timed_out.grpc_status),
+        (504, None)
+    );
+    let failed = plan.upstream_failed(false);
+    assert_eq!((failed.status.as_u16(), failed.grpc_status), (502, None));
+
+    let mut grpc = http_route(
+        "default",
+        "g",
+        vec![rule(
+            vec![prefix("/svc.Echo/")],
+            vec![service("default", "b", 80)],
+        )],
+    );
+    grpc.kind = RouteKind::Grpc;
+    let router = single_listener(vec![(grpc, &[])]);
+    let plan = forward(&router, &get("/svc.Echo/Hi"));
+    assert_eq!(
+        plan.upstream_failed(true).grpc_status,
+        Some(crate::router::GRPC_DEADLINE_EXCEEDED)
+    );
+    assert_eq!(
+        plan.upstream_failed(false).grpc_status,
+        Some(GRPC_UNAVAILABLE)
+    );
+}
