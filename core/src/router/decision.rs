@@ -145,6 +145,18 @@ pub struct Redirect<'r> {
 }
 
 impl Redirect<'_> {
+    /// The redirect as an HTTP response: the status, the rule's response header edits and
+    /// `Location`, with an empty body. One rendering for every runtime.
+    pub fn to_response<B: Default>(&self) -> http::Response<B> {
+        let mut res = http::Response::new(B::default());
+        *res.status_mut() = self.status;
+        self.apply_response(res.headers_mut());
+        if let Ok(v) = http::HeaderValue::from_str(&self.location) {
+            res.headers_mut().insert(http::header::LOCATION, v);
+        }
+        res
+    }
+
     /// Applies the rule's ResponseHeaderModifier filters to the redirect response's headers
     /// (the caller sets `Location`).
     pub fn apply_response(&self, headers: &mut HeaderMap) {

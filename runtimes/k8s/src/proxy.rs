@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::{CONTENT_TYPE, LOCATION};
+use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use waygate_core::bundle::Protocol;
@@ -107,15 +107,7 @@ pub(crate) async fn handle(
     } else {
         match decision {
             Decision::Respond(r) => respond(&r),
-            Decision::Redirect(r) => {
-                let mut res = Response::new(body::empty());
-                *res.status_mut() = r.status;
-                r.apply_response(res.headers_mut());
-                if let Ok(v) = HeaderValue::from_str(&r.location) {
-                    res.headers_mut().insert(LOCATION, v);
-                }
-                res
-            }
+            Decision::Redirect(r) => r.to_response::<bytes::Bytes>().map(body::full),
             Decision::Forward(plan) => {
                 forward(
                     &shared, &active, &plan, &route, &conn, &parts, body, on_upgrade,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, LOCATION};
+use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use waygate_core::bundle::ObjectRef;
 use waygate_core::router::{Decision, RequestContext, Respond, Router, RuntimeKind};
@@ -128,15 +128,7 @@ impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
             .unwrap_or_default();
         let res = match decision {
             Decision::Respond(r) => respond(&r),
-            Decision::Redirect(r) => {
-                let mut res = Response::new(Bytes::new());
-                *res.status_mut() = r.status;
-                r.apply_response(res.headers_mut());
-                if let Ok(v) = HeaderValue::from_str(&r.location) {
-                    res.headers_mut().insert(LOCATION, v);
-                }
-                res
-            }
+            Decision::Redirect(r) => r.to_response(),
             Decision::Forward(plan) => self.forward(&plan, &parts, body, &route).await,
         };
         log(

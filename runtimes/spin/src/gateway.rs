@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use http::header::{CONTENT_TYPE, HOST, LOCATION};
+use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use waygate_core::bundle::ObjectRef;
 use waygate_core::router::{Decision, RequestContext, Respond, Router, RuntimeKind};
@@ -101,15 +101,7 @@ pub async fn handle(req: http::Request<Vec<u8>>) -> Response<Vec<u8>> {
         .unwrap_or_default();
     let res = match decision {
         Decision::Respond(r) => respond(&r),
-        Decision::Redirect(r) => {
-            let mut res = Response::new(Vec::new());
-            *res.status_mut() = r.status;
-            r.apply_response(res.headers_mut());
-            if let Ok(v) = HeaderValue::from_str(&r.location) {
-                res.headers_mut().insert(LOCATION, v);
-            }
-            res
-        }
+        Decision::Redirect(r) => r.to_response(),
         Decision::Forward(plan) => crate::forward::forward(&plan, &parts, &body, &route),
     };
     log(

@@ -4,7 +4,7 @@
 //! Kubernetes-pinned routes never reach the forward: core answers them with a redirect to
 //! the Kubernetes origin (or 421 for upgrades) because the context says `RuntimeKind::Edge`.
 
-use http::header::{CONTENT_TYPE, HOST, LOCATION};
+use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use waygate_core::bundle::ObjectRef;
 use waygate_core::router::{Decision, RequestContext, Respond, Router, RuntimeKind};
@@ -156,12 +156,8 @@ pub(crate) async fn handle(req: Request, env: &Env, ctx: &Context) -> Response {
     let res = match decision {
         Decision::Respond(r) => respond(&r),
         Decision::Redirect(r) => {
-            let mut h = HeaderMap::new();
-            r.apply_response(&mut h);
-            if let Ok(v) = HeaderValue::from_str(&r.location) {
-                h.insert(LOCATION, v);
-            }
-            answer(r.status, &h, Vec::new())
+            let res = r.to_response::<Vec<u8>>();
+            answer(res.status(), res.headers(), Vec::new())
         }
         Decision::Forward(plan) => crate::forward::forward(&plan, &parts, &req, ctx, &route).await,
     };

@@ -483,3 +483,33 @@ fn upstream_failures_answer_504_502_or_the_grpc_status() {
         Some(GRPC_UNAVAILABLE)
     );
 }
+
+#[test]
+fn a_redirect_renders_status_location_and_response_edits() {
+    let r = with_filters(
+        rule(vec![prefix("/old")], vec![]),
+        vec![
+            Filter::RequestRedirect(RequestRedirect {
+                scheme: None,
+                hostname: None,
+                path: None,
+                port: None,
+                status_code: 302,
+            }),
+            Filter::ResponseHeaderModifier(HeaderModifier {
+                set: vec![h("x-why", "moved")],
+                add: vec![],
+                remove: vec![],
+            }),
+        ],
+    );
+    let router = one_rule(r);
+    let Decision::Redirect(redirect) = router.decide(&ctx(80), &get("/old")) else {
+        panic!("expected a redirect");
+    };
+    let res = redirect.to_response::<Vec<u8>>();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], redirect.location.as_str());
+    assert_eq!(res.headers()["x-why"], "moved");
+    assert!(res.body().is_empty());
+}
