@@ -18,6 +18,7 @@ mod mirror;
 mod proxy;
 pub mod reload;
 mod rewind;
+mod route_metrics;
 pub mod run;
 mod server;
 mod state;

@@ -20,7 +20,7 @@ use crate::rewind::Rewind;
 use crate::metrics::GaugeGuard;
 use crate::proxy::{self, ConnInfo};
 use crate::state::Shared;
-use crate::upstream::Clients;
+use crate::workers::Local;
 use crate::workers::Workers;
 use crate::{stream_route, tls};
 
@@ -65,7 +65,7 @@ async fn terminate<I>(
     shared: Arc<Shared>,
     acceptor: TlsAcceptor,
     io: I,
-    clients: Arc<Clients>,
+    local: Local,
     port: u16,
     peer: SocketAddr,
 ) where
@@ -74,7 +74,7 @@ async fn terminate<I>(
     match acceptor.accept(io).await {
         Ok(tls) => {
             let sni = tls.get_ref().1.server_name().map(str::to_owned);
-            let info = ConnInfo::new(port, peer, sni, clients);
+            let info = ConnInfo::new(port, peer, sni, local);
             serve_http(shared, tls, info).await;
         }
         Err(e) => tracing::debug!(port, %peer, error = %e, "TLS handshake failed"),
@@ -87,7 +87,7 @@ async fn demux(
     shared: Arc<Shared>,
     acceptor: TlsAcceptor,
     mut tcp: TcpStream,
-    clients: Arc<Clients>,
+    local: Local,
     port: u16,
     peer: SocketAddr,
 ) {
@@ -116,15 +116,7 @@ async fn demux(
     if passthrough {
         stream_route::splice(shared, tcp, port, sni, &hello).await;
     } else {
-        terminate(
-            shared,
-            acceptor,
-            Rewind::new(hello, tcp),
-            clients,
-            port,
-            peer,
-        )
-        .await;
+        terminate(shared, acceptor, Rewind::new(hello, tcp), local, port, peer).await;
     }
 }
 
@@ -172,19 +164,19 @@ pub(crate) async fn accept_loop(
         };
         let shared = Arc::clone(&shared);
         let token = token.clone();
-        workers.dispatch(tcp, move |tcp, clients| async move {
+        workers.dispatch(tcp, move |tcp, local| async move {
             let _token = token;
             match (kind, tls) {
                 (PortKind::Https, Some(acceptor)) => {
-                    terminate(shared, acceptor, tcp, clients, port, peer).await;
+                    terminate(shared, acceptor, tcp, local, port, peer).await;
                 }
                 (PortKind::HttpsAndTls, Some(acceptor)) => {
-                    demux(shared, acceptor, tcp, clients, port, peer).await;
+                    demux(shared, acceptor, tcp, local, port, peer).await;
                 }
                 (PortKind::Tcp, _) => stream_route::serve_tcp(shared, tcp, port, false).await,
                 (PortKind::Tls, _) => stream_route::serve_tcp(shared, tcp, port, true).await,
                 _ => {
-                    let info = ConnInfo::new(port, peer, None, clients);
+                    let info = ConnInfo::new(port, peer, None, local);
                     serve_http(shared, tcp, info).await;
                 }
             }

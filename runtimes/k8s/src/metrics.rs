@@ -7,8 +7,9 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::route_metrics::{Shard, Shards};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(crate) struct RequestLabels {
@@ -31,46 +32,23 @@ pub(crate) struct ReloadLabels {
 #[derive(Debug)]
 pub(crate) struct Metrics {
     registry: Registry,
-    pub(crate) requests: Family<RequestLabels, Counter>,
-    pub(crate) duration: Family<RouteLabels, Histogram>,
-    pub(crate) upstream_errors: Family<RouteLabels, Counter>,
+    /// Requests, their durations and upstream errors by route, per worker.
+    route_shards: Arc<Shards>,
     pub(crate) active_connections: Gauge,
     pub(crate) active_websockets: Gauge,
     pub(crate) bundle_generation: Gauge<u64, AtomicU64>,
     pub(crate) reloads: Family<ReloadLabels, Counter>,
 }
 
-fn duration_histogram() -> Histogram {
-    // 0.5 ms .. ~65 s.
-    Histogram::new(exponential_buckets(0.0005, 2.0, 18))
-}
-
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("waygate");
-        let requests = Family::<RequestLabels, Counter>::default();
-        let duration =
-            Family::<RouteLabels, Histogram>::new_with_constructor(duration_histogram as fn() -> _);
-        let upstream_errors = Family::<RouteLabels, Counter>::default();
+        let route_shards = Arc::new(Shards::default());
         let active_connections = Gauge::default();
         let active_websockets = Gauge::default();
         let bundle_generation = Gauge::<u64, AtomicU64>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
-        registry.register(
-            "requests",
-            "HTTP requests by route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "request_duration_seconds",
-            "Time to the response head, by route",
-            duration.clone(),
-        );
-        registry.register(
-            "upstream_errors",
-            "Upstream attempts that failed to connect, reset or timed out",
-            upstream_errors.clone(),
-        );
+        registry.register_collector(Box::new(Arc::clone(&route_shards)));
         registry.register(
             "active_connections",
             "Open downstream connections",
@@ -93,9 +71,7 @@ impl Default for Metrics {
         );
         Self {
             registry,
-            requests,
-            duration,
-            upstream_errors,
+            route_shards,
             active_connections,
             active_websockets,
             bundle_generation,
@@ -105,6 +81,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Per-route request metrics for one more worker thread.
+    pub(crate) fn route_shard(&self) -> Arc<Shard> {
+        self.route_shards.add()
+    }
+
     pub(crate) fn reload(&self, outcome: &str) {
         self.reloads
             .get_or_create(&ReloadLabels {

@@ -14,9 +14,9 @@ use waygate_core::bundle::Protocol;
 use waygate_core::router::{Decision, ForwardPlan, RequestContext, Respond, RuntimeKind};
 
 use crate::body::{self, Body};
-use crate::metrics::{RequestLabels, RouteLabels};
 use crate::state::{Active, Shared};
-use crate::upstream::{self, Clients, Failure, Head, OutBody};
+use crate::upstream::{self, Failure, Head, OutBody};
+use crate::workers::Local;
 use crate::{mirror, websocket};
 
 /// Where a connection arrived.
@@ -27,24 +27,19 @@ pub(crate) struct ConnInfo {
     pub(crate) peer: SocketAddr,
     /// The TLS server name the client sent, on terminated TLS connections.
     pub(crate) sni: Option<String>,
-    /// The upstream clients of the thread serving this connection.
-    pub(crate) clients: Arc<Clients>,
+    /// The upstream clients and metrics of the thread serving this connection.
+    pub(crate) local: Local,
     /// The peer's IP as an `x-forwarded-for` value, rendered once per connection.
     peer_ip: Option<HeaderValue>,
 }
 
 impl ConnInfo {
-    pub(crate) fn new(
-        port: u16,
-        peer: SocketAddr,
-        sni: Option<String>,
-        clients: Arc<Clients>,
-    ) -> Self {
+    pub(crate) fn new(port: u16, peer: SocketAddr, sni: Option<String>, local: Local) -> Self {
         Self {
             port,
             peer,
             sni,
-            clients,
+            local,
             peer_ip: HeaderValue::try_from(peer.ip().to_string()).ok(),
         }
     }
@@ -118,21 +113,7 @@ pub(crate) async fn handle(
     };
     let status = res.status().as_u16();
     let elapsed = start.elapsed();
-    shared
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route: Arc::clone(&route),
-            status,
-        })
-        .inc();
-    shared
-        .metrics
-        .duration
-        .get_or_create(&RouteLabels {
-            route: Arc::clone(&route),
-        })
-        .observe(elapsed.as_secs_f64());
+    conn.local.route_metrics.request(&route, status, elapsed);
     tracing::info!(
         target: "access",
         method = %parts.method,
@@ -176,15 +157,8 @@ async fn forward(
         headers,
         http2,
     };
-    let route_labels = RouteLabels {
-        route: Arc::clone(route),
-    };
     let on_error = |f: &Failure| {
-        shared
-            .metrics
-            .upstream_errors
-            .get_or_create(&route_labels)
-            .inc();
+        conn.local.route_metrics.upstream_error(route);
         tracing::warn!(route = %route, error = f.describe(), "upstream attempt failed");
     };
 
@@ -205,10 +179,17 @@ async fn forward(
     else {
         return status_response(StatusCode::BAD_REQUEST, "request body failed");
     };
-    mirror::fire(shared, &conn.clients, plan, &picked, &head, body.buffered());
+    mirror::fire(
+        shared,
+        &conn.local.clients,
+        plan,
+        &picked,
+        &head,
+        body.buffered(),
+    );
 
     let exchange = upstream::exchange(
-        &conn.clients,
+        &conn.local.clients,
         shared.config.upstream_override.as_deref(),
         plan,
         &picked,
@@ -261,7 +242,12 @@ mod tests {
     fn conn() -> ConnInfo {
         let tls = upstream::tls_config(None).unwrap();
         let peer: SocketAddr = "10.1.2.3:4567".parse().unwrap();
-        ConnInfo::new(80, peer, None, Arc::new(Clients::new(&tls)))
+        ConnInfo::new(
+            80,
+            peer,
+            None,
+            Local::new(&tls, &crate::metrics::Metrics::default()),
+        )
     }
 
     #[test]

@@ -61,9 +61,11 @@ impl Server {
         let tls = upstream::tls_config(config.upstream_ca.as_deref())?;
         let (tx, rx) = watch::channel(false);
         let (token, drained) = mpsc::channel(1);
-        let workers = Arc::new(Workers::start(config.workers, &tls)?);
+        let workers = config.workers;
+        let shared = Arc::new(Shared::new(config, rx));
+        let workers = Arc::new(Workers::start(workers, &tls, &shared.metrics)?);
         Ok(Arc::new(Self {
-            shared: Arc::new(Shared::new(config, rx)),
+            shared,
             shutdown: tx,
             bound: Mutex::new(HashMap::new()),
             prebound: Mutex::new(prebound),

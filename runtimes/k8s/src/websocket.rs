@@ -72,7 +72,8 @@ pub(crate) async fn proxy(
         .backend_request_timeout_ms()
         .or(plan.request_timeout_ms())
         .map(std::time::Duration::from_millis);
-    let mut res = match upstream::send(&conn.clients, head, uri, body::empty(), timeout).await {
+    let mut res = match upstream::send(&conn.local.clients, head, uri, body::empty(), timeout).await
+    {
         Ok(res) => res,
         Err(f) => {
             on_error(&f);

@@ -1,7 +1,7 @@
 //! Data-plane threads: one single-threaded tokio runtime per core. Each accepted connection
 //! goes to the worker with the fewest open connections and stays there, together with the
-//! pooled upstream connections it uses (each worker has its own [`Clients`]), so proxying a
-//! request never wakes another thread. On a loaded box those cross-thread wake-ups of a
+//! pooled upstream connections and the metrics it updates (each worker has its own
+//! [`Local`]), so proxying a request never wakes another thread or shares a cache line. On a loaded box those cross-thread wake-ups of a
 //! work-stealing runtime cost more than the proxying itself (BENCHMARKS.md), and letting
 //! the workers race for `accept` left one with twice the connections of the other.
 
@@ -14,12 +14,30 @@ use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+use crate::metrics::Metrics;
+use crate::route_metrics::Shard;
 use crate::upstream::Clients;
+
+/// What the connections of one worker share with each other and with no other worker.
+#[derive(Debug, Clone)]
+pub(crate) struct Local {
+    pub(crate) clients: Arc<Clients>,
+    pub(crate) route_metrics: Arc<Shard>,
+}
+
+impl Local {
+    pub(crate) fn new(tls: &rustls::ClientConfig, metrics: &Metrics) -> Self {
+        Self {
+            clients: Arc::new(Clients::new(tls)),
+            route_metrics: metrics.route_shard(),
+        }
+    }
+}
 
 #[derive(Debug)]
 struct Worker {
     handle: Handle,
-    clients: Arc<Clients>,
+    local: Local,
     /// Open connections on this worker.
     load: Arc<AtomicUsize>,
 }
@@ -29,8 +47,8 @@ struct Worker {
 enum Placement {
     /// On these threads (at least one).
     Threads(Vec<Worker>),
-    /// On the caller's runtime, with these clients.
-    Caller(Arc<Clients>),
+    /// On the caller's runtime, sharing this.
+    Caller(Local),
 }
 
 #[derive(Debug)]
@@ -42,7 +60,11 @@ pub(crate) struct Workers {
 
 impl Workers {
     /// Starts `n` threads; with `n == 0` connections run on the caller's runtime.
-    pub(crate) fn start(n: usize, tls: &rustls::ClientConfig) -> io::Result<Self> {
+    pub(crate) fn start(
+        n: usize,
+        tls: &rustls::ClientConfig,
+        metrics: &Metrics,
+    ) -> io::Result<Self> {
         let (stop, _) = watch::channel(false);
         let mut threads = Vec::with_capacity(n);
         for i in 0..n {
@@ -51,7 +73,7 @@ impl Workers {
                 .build()?;
             threads.push(Worker {
                 handle: rt.handle().clone(),
-                clients: Arc::new(Clients::new(tls)),
+                local: Local::new(tls, metrics),
                 load: Arc::new(AtomicUsize::new(0)),
             });
             let mut stopped = stop.subscribe();
@@ -65,22 +87,22 @@ impl Workers {
                 })?;
         }
         let placement = if threads.is_empty() {
-            Placement::Caller(Arc::new(Clients::new(tls)))
+            Placement::Caller(Local::new(tls, metrics))
         } else {
             Placement::Threads(threads)
         };
         Ok(Self { placement, stop })
     }
 
-    /// Runs `serve(tcp, clients)` on the least loaded worker.
+    /// Runs `serve(tcp, local)` on the least loaded worker.
     pub(crate) fn dispatch<F, Fut>(&self, tcp: TcpStream, serve: F)
     where
-        F: FnOnce(TcpStream, Arc<Clients>) -> Fut + Send + 'static,
+        F: FnOnce(TcpStream, Local) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let threads = match &self.placement {
-            Placement::Caller(clients) => {
-                tokio::spawn(serve(tcp, Arc::clone(clients)));
+            Placement::Caller(local) => {
+                tokio::spawn(serve(tcp, local.clone()));
                 return;
             }
             Placement::Threads(threads) => threads,
@@ -100,11 +122,11 @@ impl Workers {
             }
         };
         let load = Load::new(&worker.load);
-        let clients = Arc::clone(&worker.clients);
+        let local = worker.local.clone();
         worker.handle.spawn(async move {
             let _load = load;
             match TcpStream::from_std(std) {
-                Ok(tcp) => serve(tcp, clients).await,
+                Ok(tcp) => serve(tcp, local).await,
                 Err(e) => tracing::warn!(error = %e, "cannot register a connection"),
             }
         });
@@ -148,7 +170,7 @@ mod tests {
 
     #[tokio::test]
     async fn connections_spread_over_the_workers_and_run_on_their_threads() {
-        let workers = Workers::start(2, &tls()).unwrap();
+        let workers = Workers::start(2, &tls(), &Metrics::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (names_tx, mut names_rx) = tokio::sync::mpsc::channel(16);
@@ -159,7 +181,7 @@ mod tests {
             let (tcp, _) = listener.accept().await.unwrap();
             let names = names_tx.clone();
             let mut release = release_tx.subscribe();
-            workers.dispatch(tcp, move |_tcp, _clients| async move {
+            workers.dispatch(tcp, move |_tcp, _local| async move {
                 let name = std::thread::current().name().map(str::to_owned);
                 let _ = names.send(name).await;
                 let _ = release.recv().await;

@@ -160,5 +160,19 @@ async fn timeouts_retries_weights_and_mirrors() -> TestResult {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(other.hits(), other_before + 1, "the mirror reached `other`");
+
+    // The timed-out request shows up by route, status and as an upstream error.
+    let (metrics, status, _) = curl(&[&format!("http://{}/metrics", gw.admin)]).await?;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("waygate_requests_total{route=\"default/api\",status=\"504\"} 1"),
+        "{metrics}"
+    );
+    let errors: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("waygate_upstream_errors_total{route=\"default/api\"} "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(errors >= 1, "{metrics}");
     Ok(())
 }
