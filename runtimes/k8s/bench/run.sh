@@ -31,6 +31,9 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # CPU time (clock ticks, user + system) of processes and all their threads.
 cpu_ticks() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/stat; do
   t=$(( t + $(cut -d')' -f2 <"$f" | awk '{print $12 + $13}') )); done; done; echo $t; }
+# Involuntary context switches (preemptions) of processes and all their threads.
+preemptions() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/status; do
+  t=$(( t + $(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$f") )); done; done; echo $t; }
 wait_ready() { for _ in $(seq 100); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done; echo "not ready" >&2; exit 1; }
 
 # --- upstream and nginx reverse proxy --------------------------------------------------
@@ -132,10 +135,13 @@ curl -fsS "http://127.0.0.1:$NGX/" >/dev/null
 
 # --- 1. throughput -------------------------------------------------------------------
 bench() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$1/" ; }
-# bench_cpu PORT PIDS...: the wrk report, then the proxy's CPU in microseconds per request.
-bench_cpu() { local port=$1 a b out n; shift; a=$(cpu_ticks "$@"); out=$(bench "$port"); b=$(cpu_ticks "$@")
+# bench_cpu PORT PIDS...: the wrk report, then the proxy's CPU in microseconds per request
+# and how often per request the scheduler preempted it.
+bench_cpu() { local port=$1 a b c d out n; shift; a=$(cpu_ticks "$@"); c=$(preemptions "$@")
+  out=$(bench "$port"); b=$(cpu_ticks "$@"); d=$(preemptions "$@")
   n=$(echo "$out" | awk '/requests in/ {print $1}')
-  echo "$out"; awk -v t=$((b - a)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "cpu_us_per_req %.1f\n", t * 1e6 / hz / n}'; }
+  echo "$out"; awk -v t=$((b - a)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "cpu_us_per_req %.1f\n", t * 1e6 / hz / n}'
+  awk -v p=$((d - c)) -v n="$n" 'BEGIN {printf "preempted_per_req %.2f\n", p / n}'; }
 parse_rps() { awk '/Requests\/sec/ {print $2}'; }
 parse_p99() { awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}'; }
 bench $NGX >/dev/null 2>&1 || true   # warm up both
@@ -146,6 +152,7 @@ echo "$out_ngx" >"$work/wrk-nginx.txt"; echo "$out_gw" >"$work/wrk-waygate.txt"
 rps_ngx=$(echo "$out_ngx" | parse_rps); rps_gw=$(echo "$out_gw" | parse_rps)
 p99_ngx=$(echo "$out_ngx" | parse_p99); p99_gw=$(echo "$out_gw" | parse_p99)
 cpu_ngx=$(echo "$out_ngx" | awk '/cpu_us_per_req/ {print $2}'); cpu_gw=$(echo "$out_gw" | awk '/cpu_us_per_req/ {print $2}')
+pre_ngx=$(echo "$out_ngx" | awk '/preempted_per_req/ {print $2}'); pre_gw=$(echo "$out_gw" | awk '/preempted_per_req/ {print $2}')
 
 # --- 2. idle RSS with 1k routes ---------------------------------------------------------
 mkdir -p "$work/src1k"; gateway $GW1K >"$work/src1k/all.yaml"
@@ -182,8 +189,8 @@ exec {WSC[1]}>&-
 
 cat <<REPORT
 == waygate k8s runtime benchmark ($(date -u +%F), $(nproc) cores, wrk -t$THREADS -c$CONNS -d$DURATION)
-nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms, proxy CPU ${cpu_ngx} us/request
-waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms, proxy CPU ${cpu_gw} us/request
+nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms, proxy CPU ${cpu_ngx} us/request, preempted ${pre_ngx}/request
+waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms, proxy CPU ${cpu_gw} us/request, preempted ${pre_gw}/request
 ratio (waygate/nginx): $(awk -v a="$rps_gw" -v b="$rps_ngx" 'BEGIN {printf "%.2fx req/s", a/b}'), p99 $(awk -v a="$p99_gw" -v b="$p99_ngx" 'BEGIN {printf "%.2fx", a/b}')
 idle RSS, 1 route   : $rss_1route KiB
 idle RSS, 1k routes : $rss_1k KiB
