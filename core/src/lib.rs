@@ -6,6 +6,7 @@
 //! code runs on Kubernetes, Lambda, Workers and Spin and builds for `wasm32-unknown-unknown`.
 
 pub mod bundle;
+pub mod client_hello;
 pub mod explain;
 pub mod filter;
 pub mod hop_by_hop;

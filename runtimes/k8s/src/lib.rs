@@ -9,7 +9,6 @@
 
 mod admin;
 mod body;
-mod client_hello;
 pub mod config;
 pub mod echo_upstream;
 mod listener;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use waygate_core::client_hello::{self, Sni};
 use waygate_core::router::{RequestContext, RuntimeKind, pick_stream_backend};
 
-use crate::client_hello::{self, Sni};
 use crate::metrics::GaugeGuard;
 use crate::state::Shared;
 use crate::{listener, upstream};

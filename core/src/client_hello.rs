@@ -1,9 +1,11 @@
-//! Just enough of a TLS ClientHello parser to read the SNI host name for passthrough
-//! routing (RFC 8446 §4.1.2, RFC 6066 §3). Never decrypts or alters anything.
+//! Just enough of a TLS ClientHello parser to read the SNI host name for TLSRoute
+//! passthrough (RFC 8446 §4.1.2, RFC 6066 §3): the first bytes of a TLS connection are its
+//! request head. Never decrypts or alters anything, and accepts any ClientHello a backend
+//! might, which is why this is not a full TLS stack's stricter parser.
 
 /// What the buffered bytes say so far.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Sni {
+pub enum Sni {
     /// Need more bytes.
     Incomplete,
     /// A complete ClientHello; `None` when it carries no server_name.
@@ -36,8 +38,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Parses the first handshake message, which may span several TLS records.
-pub(crate) fn parse(buf: &[u8]) -> Sni {
+/// Parses the first handshake message, which may span several TLS records. The server
+/// name comes back lowercased. Bytes after the ClientHello do not change the answer.
+pub fn parse(buf: &[u8]) -> Sni {
     // Reassemble handshake bytes from consecutive handshake records.
     let mut hs = Vec::new();
     let mut rest = buf;
