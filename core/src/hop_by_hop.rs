@@ -4,15 +4,17 @@
 use http::HeaderMap;
 use http::header::{self, HeaderName};
 
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "upgrade",
+// Names, not strings: removing by `&str` parses and classifies the name on every call, and
+// this runs twice per forwarded request.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
 ];
 
 /// Removes hop-by-hop headers, including those the `Connection` header names, and
@@ -28,8 +30,8 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te: bool) {
     for name in named {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP {
-        if keep_te && name == "te" {
+    for name in &HOP_BY_HOP {
+        if keep_te && name == header::TE {
             continue;
         }
         headers.remove(name);
