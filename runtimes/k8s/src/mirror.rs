@@ -42,7 +42,7 @@ pub(crate) fn fire(
         let head = head.clone();
         let clients = Arc::clone(clients);
         tokio::spawn(async move {
-            match upstream::send(&clients, &head, uri, body::full(body), None).await {
+            match upstream::send(&clients, head, uri, body::full(body), None).await {
                 Ok(res) => {
                     // Read to the end so the pooled connection can be reused.
                     let _ = res.into_body().collect().await;

@@ -86,7 +86,7 @@ pub(crate) async fn handle(
         ));
     };
     let on_upgrade = websocket::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let ctx = RequestContext {
         gateway: shared.config.gateway.clone(),
         port: conn.port,
@@ -104,10 +104,16 @@ pub(crate) async fn handle(
             Decision::Respond(r) => respond(&r),
             Decision::Redirect(r) => r.to_response::<bytes::Bytes>().map(body::full),
             Decision::Forward(plan) => {
-                forward(
-                    &shared, &active, &plan, &route, &conn, &parts, body, on_upgrade,
-                )
-                .await
+                // The upstream head is built from these; the access log needs only the
+                // method, URI and version.
+                let headers = std::mem::take(&mut parts.headers);
+                let req = Downstream {
+                    method: &parts.method,
+                    headers,
+                    body,
+                    on_upgrade,
+                };
+                forward(&shared, &active, &plan, &route, &conn, req).await
             }
         }
     };
@@ -128,23 +134,35 @@ pub(crate) async fn handle(
     Ok(res)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What `forward` takes of the client's request.
+struct Downstream<'a> {
+    method: &'a http::Method,
+    headers: http::HeaderMap,
+    body: Incoming,
+    on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+}
+
 async fn forward(
     shared: &Shared,
     active: &Arc<Active>,
     plan: &ForwardPlan<'_>,
     route: &Arc<str>,
     conn: &ConnInfo,
-    parts: &http::request::Parts,
-    body: Incoming,
-    on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    req: Downstream<'_>,
 ) -> Response<Body> {
+    let Downstream {
+        method,
+        mut headers,
+        body,
+        on_upgrade,
+    } = req;
     let picked = match plan.pick(fastrand::u32(..)) {
         Ok(p) => p,
         Err(r) => return respond(&r),
     };
-    let http2 = upstream::wants_http2(&picked, &parts.headers);
-    let mut headers = parts.headers.clone();
+    let http2 = upstream::wants_http2(&picked, &headers);
+    // Body framing follows what the client declared, whatever filters do to the head.
+    let content_length = upstream::content_length(&headers);
     let upgrade = on_upgrade.is_some() && !http2;
     if !upgrade {
         waygate_core::hop_by_hop::strip_hop_by_hop(&mut headers, http2);
@@ -153,7 +171,7 @@ async fn forward(
     picked.apply_request(&mut headers);
     add_forwarded(&mut headers, conn, plan.downstream_scheme());
     let head = Head {
-        method: parts.method.clone(),
+        method: method.clone(),
         headers,
         http2,
     };
@@ -164,14 +182,14 @@ async fn forward(
 
     if let (true, Some(on_upgrade)) = (upgrade, on_upgrade) {
         return websocket::proxy(
-            shared, active, conn, plan, &picked, &head, on_upgrade, on_error,
+            shared, active, conn, plan, &picked, head, on_upgrade, on_error,
         )
         .await;
     }
 
     let Ok(body) = OutBody::prepare(
         body,
-        &parts.headers,
+        content_length,
         plan.retry().is_some_and(|p| p.attempts > 0),
         shared.config.retry_buffer_limit,
     )
@@ -193,7 +211,7 @@ async fn forward(
         shared.config.upstream_override.as_deref(),
         plan,
         &picked,
-        &head,
+        head,
         body,
         on_error,
     );

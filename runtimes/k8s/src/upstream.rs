@@ -184,7 +184,7 @@ impl OutBody {
     /// most `limit`; otherwise leaves it streaming.
     pub(crate) async fn prepare(
         body: Incoming,
-        headers: &HeaderMap,
+        content_length: Option<usize>,
         retrying: bool,
         limit: usize,
     ) -> Result<Self, hyper::Error> {
@@ -192,11 +192,7 @@ impl OutBody {
         if body.is_end_stream() {
             return Ok(Self::Buffered(Bytes::new()));
         }
-        let small = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n <= limit);
+        let small = content_length.is_some_and(|n| n <= limit);
         if retrying && small {
             return Ok(Self::Buffered(body.collect().await?.to_bytes()));
         }
@@ -211,7 +207,16 @@ impl OutBody {
     }
 }
 
-/// The upstream request head, built once and cloned per attempt.
+/// The declared `content-length` of a request, when it has a valid one.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The upstream request head, built once; cloned only for an attempt that may be followed
+/// by another (a retry) or a copy (a mirror).
 #[derive(Debug, Clone)]
 pub(crate) struct Head {
     pub(crate) method: http::Method,
@@ -235,30 +240,32 @@ impl Failure {
     }
 }
 
-fn build(head: &Head, uri: Uri, body: Body) -> Result<Request<Body>, http::Error> {
+fn build(head: Head, uri: Uri, body: Body) -> Result<Request<Body>, http::Error> {
+    let http2 = head.http2;
     let mut req = Request::builder()
-        .method(head.method.clone())
+        .method(head.method)
         .uri(uri)
-        .version(if head.http2 {
+        .version(if http2 {
             Version::HTTP_2
         } else {
             Version::HTTP_11
         })
         .body(body)?;
-    *req.headers_mut() = head.headers.clone();
+    *req.headers_mut() = head.headers;
     Ok(req)
 }
 
 /// Sends one request and waits for the response head, within `timeout` when set.
 pub(crate) async fn send(
     clients: &Clients,
-    head: &Head,
+    head: Head,
     uri: Uri,
     body: Body,
     timeout: Option<Duration>,
 ) -> Result<Response<Incoming>, Failure> {
+    let http2 = head.http2;
     let req = build(head, uri, body).map_err(|e| Failure::Upstream(e.to_string()))?;
-    let fut = if head.http2 {
+    let fut = if http2 {
         clients.http2.request(req)
     } else {
         clients.http1.request(req)
@@ -280,12 +287,13 @@ pub(crate) async fn exchange(
     over: Option<&str>,
     plan: &ForwardPlan<'_>,
     picked: &PickedBackend<'_>,
-    head: &Head,
+    head: Head,
     mut body: OutBody,
     on_error: impl Fn(&Failure),
 ) -> Result<Response<Incoming>, Failure> {
     let per_attempt = plan.backend_request_timeout_ms().map(Duration::from_millis);
     let policy = plan.retry();
+    let mut head = Some(head);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -298,7 +306,13 @@ pub(crate) async fn exchange(
                 }
                 OutBody::Streaming(s) => (body::stream(s), false),
             };
-        let result = send(clients, head, uri, this_body, per_attempt).await;
+        let may_retry = resendable && policy.is_some_and(|p| attempt <= p.attempts);
+        let this_head = if may_retry { head.clone() } else { head.take() };
+        let Some(this_head) = this_head else {
+            // Unreachable: the head is only taken for an attempt that cannot be retried.
+            return Err(Failure::Upstream("request head already sent".into()));
+        };
+        let result = send(clients, this_head, uri, this_body, per_attempt).await;
         let status = match &result {
             Ok(res) => Some(res.status().as_u16()),
             Err(e) => {

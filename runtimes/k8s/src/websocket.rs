@@ -60,7 +60,7 @@ pub(crate) async fn proxy(
     conn: &ConnInfo,
     plan: &ForwardPlan<'_>,
     picked: &PickedBackend<'_>,
-    head: &Head,
+    head: Head,
     downstream: OnUpgrade,
     on_error: impl Fn(&Failure),
 ) -> Response<Body> {
