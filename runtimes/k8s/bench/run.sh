@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Reproduces the Kubernetes runtime numbers in BENCHMARKS.md (not run in CI):
 #  1. wrk, 64 keep-alive connections, small bodies: `waygate serve` vs nginx as a reverse
-#     proxy, both in front of the same loopback nginx upstream;
+#     proxy, both in front of the same loopback nginx upstream; then again with each proxy
+#     pinned to CPU 0 and wrk plus the upstream to CPU 1 (needs taskset);
 #  2. idle RSS of `waygate serve` with a 1k-route bundle;
 #  3. RSS per idle WebSocket with 10k WebSockets held through the gateway.
 # Needs wrk, nginx, curl and python3 (Debian packages). Everything binds 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/env.sh
-for t in wrk nginx curl python3; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
+for t in wrk nginx curl python3 taskset; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
@@ -31,6 +32,9 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # CPU time (clock ticks, user + system) of processes and all their threads.
 cpu_ticks() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/stat; do
   t=$(( t + $(cut -d')' -f2 <"$f" | awk '{print $12 + $13}') )); done; done; echo $t; }
+# Of that, the time spent in the kernel (system time only).
+sys_ticks() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/stat; do
+  t=$(( t + $(cut -d')' -f2 <"$f" | awk '{print $13}') )); done; done; echo $t; }
 # Involuntary context switches (preemptions) of processes and all their threads.
 preemptions() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/status; do
   t=$(( t + $(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$f") )); done; done; echo $t; }
@@ -57,7 +61,7 @@ NGINX
 nginx_conf "$work/upstream" "server { listen 127.0.0.1:$UP; location / { return 200 \"hello from upstream\\n\"; } }"
 nginx_conf "$work/nginx" "upstream up { server 127.0.0.1:$UP; keepalive 128; }
   server { listen 127.0.0.1:$NGX; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
-nginx -c "$work/upstream/nginx.conf" -g 'daemon off;' & pids+=($!)
+nginx -c "$work/upstream/nginx.conf" -g 'daemon off;' & pids+=($!); upstream_master=$!
 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!); nginx_master=$!
 
 # --- waygate bundle: one route to the same upstream -------------------------------------
@@ -154,6 +158,24 @@ p99_ngx=$(echo "$out_ngx" | parse_p99); p99_gw=$(echo "$out_gw" | parse_p99)
 cpu_ngx=$(echo "$out_ngx" | awk '/cpu_us_per_req/ {print $2}'); cpu_gw=$(echo "$out_gw" | awk '/cpu_us_per_req/ {print $2}')
 pre_ngx=$(echo "$out_ngx" | awk '/preempted_per_req/ {print $2}'); pre_gw=$(echo "$out_gw" | awk '/preempted_per_req/ {print $2}')
 
+# --- 1b. the same with each proxy alone on CPU 0 ------------------------------------------
+# wrk and the upstream go to CPU 1, so a proxy's throughput is set by its own cost per
+# request rather than by what it leaves to the others on a shared box.
+pin() { local cpu=$1 p; shift; for p in "$@"; do taskset -apc "$cpu" "$p" >/dev/null; done; }
+upstream_workers=$(pgrep -P "$upstream_master" | xargs)
+pin 1 $upstream_workers
+pinned() { # port pids...
+  local port=$1; shift; pin 0 "$@"
+  local a c; a=$(cpu_ticks "$@"); c=$(sys_ticks "$@")
+  local out; out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$port/")
+  local b d; b=$(cpu_ticks "$@"); d=$(sys_ticks "$@"); pin 0,1 "$@"
+  local rps n; rps=$(echo "$out" | parse_rps); n=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v r="$rps" -v t=$((b - a)) -v k=$((d - c)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%s %.1f %.1f\n", r, t * 1e6 / hz / n, k * 1e6 / hz / n}'; }
+read -r pin_rps_ngx pin_cpu_ngx pin_sys_ngx < <(pinned $NGX $nginx_workers)
+read -r pin_rps_gw pin_cpu_gw pin_sys_gw < <(pinned $GW $main)
+pin 0,1 $upstream_workers
+
 # --- 2. idle RSS with 1k routes ---------------------------------------------------------
 mkdir -p "$work/src1k"; gateway $GW1K >"$work/src1k/all.yaml"
 for i in $(seq 1 1000); do
@@ -192,6 +214,7 @@ cat <<REPORT
 nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms, proxy CPU ${cpu_ngx} us/request, preempted ${pre_ngx}/request
 waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms, proxy CPU ${cpu_gw} us/request, preempted ${pre_gw}/request
 ratio (waygate/nginx): $(awk -v a="$rps_gw" -v b="$rps_ngx" 'BEGIN {printf "%.2fx req/s", a/b}'), p99 $(awk -v a="$p99_gw" -v b="$p99_ngx" 'BEGIN {printf "%.2fx", a/b}')
+proxy alone on CPU 0: nginx $pin_rps_ngx req/s at $pin_cpu_ngx us/request ($pin_sys_ngx in the kernel), waygate $pin_rps_gw req/s at $pin_cpu_gw us/request ($pin_sys_gw in the kernel), $(awk -v a="$pin_rps_gw" -v b="$pin_rps_ngx" 'BEGIN {printf "%.2fx", a/b}')
 idle RSS, 1 route   : $rss_1route KiB
 idle RSS, 1k routes : $rss_1k KiB
 idle WebSockets     : $n open (gauge $active), RSS $before -> $after KiB, $per_ws bytes per connection
