@@ -1,12 +1,8 @@
 //! TCPRoute proxying (a TCP echo) and TLSRoute passthrough by SNI (curl speaks TLS end to end
 //! with upstream TLS servers; the gateway only reads the ClientHello's server name).
 
-use std::sync::Arc;
-
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls_pki_types::pem::PemObject as _;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -17,17 +13,7 @@ async fn tls_upstream(
     ca: &TestCa,
     name: &'static str,
 ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), Error> {
-    let (crt, key) = ca.issue(&[name])?;
-    let chain = CertificateDer::pem_slice_iter(crt.as_bytes()).collect::<Result<Vec<_>, _>>()?;
-    let key = PrivateKeyDer::from_pem_slice(key.as_bytes())?;
-    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_no_client_auth()
-    .with_single_cert(chain, key)?;
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+    let acceptor = ca.acceptor(&[name], &[b"http/1.1"])?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {

@@ -149,20 +149,8 @@ impl Upstream {
     /// Like `start`, over TLS with a certificate for 127.0.0.1 from `ca` (ALPN h2 and
     /// http/1.1).
     pub(crate) async fn start_tls(name: &'static str, ca: &TestCa) -> Result<Self, Error> {
-        use rustls_pki_types::pem::PemObject as _;
-        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-        let (crt, key) = ca.issue(&["127.0.0.1"])?;
-        let chain =
-            CertificateDer::pem_slice_iter(crt.as_bytes()).collect::<Result<Vec<_>, _>>()?;
-        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())?;
-        let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)?;
-        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Self::serve(name, Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))).await
+        let acceptor = ca.acceptor(&["127.0.0.1"], &[b"h2", b"http/1.1"])?;
+        Self::serve(name, Some(acceptor)).await
     }
 
     async fn serve(
@@ -424,6 +412,28 @@ impl TestCa {
         std::fs::write(d.join("tls.crt"), crt)?;
         std::fs::write(d.join("tls.key"), key)?;
         Ok(())
+    }
+
+    /// A TLS acceptor with a certificate from this CA for `names`, offering `alpn`.
+    pub(crate) fn acceptor(
+        &self,
+        names: &[&str],
+        alpn: &[&[u8]],
+    ) -> Result<tokio_rustls::TlsAcceptor, Error> {
+        use rustls_pki_types::pem::PemObject as _;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let (crt, key) = self.issue(names)?;
+        let chain =
+            CertificateDer::pem_slice_iter(crt.as_bytes()).collect::<Result<Vec<_>, _>>()?;
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())?;
+        let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+        cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))
     }
 
     pub(crate) fn write_pem(&self, dir: &std::path::Path) -> Result<PathBuf, Error> {
