@@ -18,15 +18,15 @@ use crate::metrics::{RequestLabels, RouteLabels};
 /// Duration buckets: upper bounds in seconds, 0.5 ms doubling up to ~65 s, then +Inf.
 const BOUNDS: usize = 18;
 
+/// The upper bound of bucket `i < BOUNDS`, in seconds.
+fn upper_bound(i: usize) -> f64 {
+    0.0005 * f64::from(1u32 << i)
+}
+
 fn bucket(seconds: f64) -> usize {
-    let mut bound = 0.0005;
-    for i in 0..BOUNDS {
-        if seconds <= bound {
-            return i;
-        }
-        bound *= 2.0;
-    }
-    BOUNDS
+    (0..BOUNDS)
+        .find(|&i| seconds <= upper_bound(i))
+        .unwrap_or(BOUNDS)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,14 +55,11 @@ impl RouteStats {
 
     /// `(upper bound, count)` pairs as the encoder wants them, +Inf as `f64::MAX`.
     fn buckets(&self) -> Vec<(f64, u64)> {
-        let mut bound = 0.0005;
-        let mut out = Vec::with_capacity(BOUNDS + 1);
-        for n in &self.duration_buckets[..BOUNDS] {
-            out.push((bound, *n));
-            bound *= 2.0;
-        }
-        out.push((f64::MAX, self.duration_buckets[BOUNDS]));
-        out
+        (0..BOUNDS)
+            .map(upper_bound)
+            .chain([f64::MAX])
+            .zip(self.duration_buckets)
+            .collect()
     }
 }
 
