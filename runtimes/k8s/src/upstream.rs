@@ -293,7 +293,6 @@ pub(crate) async fn exchange(
 ) -> Result<Response<Incoming>, Failure> {
     let per_attempt = plan.backend_request_timeout_ms().map(Duration::from_millis);
     let policy = plan.retry();
-    let mut head = Some(head);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -306,13 +305,15 @@ pub(crate) async fn exchange(
                 }
                 OutBody::Streaming(s) => (body::stream(s), false),
             };
-        let may_retry = resendable && policy.is_some_and(|p| attempt <= p.attempts);
-        let this_head = if may_retry { head.clone() } else { head.take() };
-        let Some(this_head) = this_head else {
-            // Unreachable: the head is only taken for an attempt that cannot be retried.
-            return Err(Failure::Upstream("request head already sent".into()));
+        let Some(retry) = policy.filter(|p| resendable && attempt <= p.attempts) else {
+            // No retry can follow: the head moves instead of being copied.
+            let result = send(clients, head, uri, this_body, per_attempt).await;
+            if let Err(e) = &result {
+                on_error(e);
+            }
+            return result;
         };
-        let result = send(clients, this_head, uri, this_body, per_attempt).await;
+        let result = send(clients, head.clone(), uri, this_body, per_attempt).await;
         let status = match &result {
             Ok(res) => Some(res.status().as_u16()),
             Err(e) => {
@@ -320,11 +321,7 @@ pub(crate) async fn exchange(
                 None
             }
         };
-        let again = resendable
-            .then_some(policy)
-            .flatten()
-            .and_then(|p| p.should_retry(attempt, status));
-        match again {
+        match retry.should_retry(attempt, status) {
             Some(wait_ms) => {
                 if wait_ms > 0 {
                     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
