@@ -5,6 +5,7 @@
 mod backend_ref;
 mod decide;
 mod decision;
+mod endpoint_health;
 mod fast_hash;
 mod forward_plan;
 mod hostname_index;
@@ -25,15 +26,16 @@ use crate::bundle::{
     BundleError, Digest, MatchEntry, ObjectRef, Payload, Protocol, VerifiedBundle,
 };
 
-pub use backend_ref::PickedBackend;
+pub use backend_ref::{PickedBackend, address, address_count};
 pub use decide::CORS_PREFLIGHT_STATUS;
 pub use decision::{
     Decision, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_UNIMPLEMENTED, MatchedRoute, Redirect,
     Respond,
 };
+pub use endpoint_health::{EJECT_MS, EndpointHealth, pick_address, pick_index};
 pub use forward_plan::ForwardPlan;
 pub use retry::RetryPolicy;
-pub use stream::{ListenerId, backend_addresses, pick_stream_backend};
+pub use stream::{ListenerId, pick_stream_backend};
 
 use http_route::CompiledRule;
 use listener::{CompiledEntry, CompiledListener, specificity};

@@ -1,5 +1,7 @@
 //! A backend picked for one request, with its own filters and concrete addresses.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 
 use super::http_route::BackendEdits;
@@ -69,32 +71,51 @@ impl<'r> PickedBackend<'r> {
         })
     }
 
-    /// Where to connect, as `host:port`: a Service's EndpointSlice addresses when the bundle
-    /// has them, else its cluster DNS authority; a Static backend's hosts; an MCP backend's
-    /// targets; an AI backend's host (or its provider's public endpoint) on 443 by default.
-    /// Empty for an invalid backend or an AI provider without a global endpoint and no host.
+    /// Where to connect, as `host:port`: see [`address`].
     pub fn addresses(&self) -> Vec<String> {
-        match &self.backend.target {
-            BackendTarget::Service(s) if s.endpoints.is_empty() => vec![s.authority.clone()],
-            BackendTarget::Service(s) => s.endpoints.clone(),
-            BackendTarget::Static(s) => s
-                .hosts
-                .iter()
-                .map(|h| format!("{}:{}", h.host, h.port))
-                .collect(),
-            BackendTarget::Mcp(m) => m
-                .targets
-                .iter()
-                .map(|t| format!("{}:{}", t.host, t.port))
-                .collect(),
-            BackendTarget::Ai(a) => a
-                .host
-                .as_deref()
-                .or_else(|| provider_host(&a.provider))
-                .map(|h| format!("{h}:{}", a.port.unwrap_or(443)))
-                .into_iter()
-                .collect(),
-            BackendTarget::Invalid(_) => Vec::new(),
+        (0..address_count(self.backend))
+            .filter_map(|i| address(self.backend, i).map(Cow::into_owned))
+            .collect()
+    }
+}
+
+/// How many addresses `backend` has: see [`address`].
+pub fn address_count(backend: &Backend) -> usize {
+    match &backend.target {
+        BackendTarget::Service(s) => s.endpoints.len().max(1),
+        BackendTarget::Static(s) => s.hosts.len(),
+        BackendTarget::Mcp(m) => m.targets.len(),
+        BackendTarget::Ai(a) => {
+            usize::from(a.host.is_some() || provider_host(&a.provider).is_some())
         }
+        BackendTarget::Invalid(_) => 0,
+    }
+}
+
+/// The `i`th place to connect to, as `host:port`: a Service's EndpointSlice addresses when
+/// the bundle has them, else its cluster DNS authority; a Static backend's hosts; an MCP
+/// backend's targets; an AI backend's host (or its provider's public endpoint) on 443 by
+/// default. `None` past the end, for an invalid backend, and for an AI provider without a
+/// global endpoint and no host.
+pub fn address(backend: &Backend, i: usize) -> Option<Cow<'_, str>> {
+    match &backend.target {
+        BackendTarget::Service(s) if s.endpoints.is_empty() => {
+            (i == 0).then_some(Cow::Borrowed(s.authority.as_str()))
+        }
+        BackendTarget::Service(s) => s.endpoints.get(i).map(|e| Cow::Borrowed(e.as_str())),
+        BackendTarget::Static(s) => s
+            .hosts
+            .get(i)
+            .map(|h| Cow::Owned(format!("{}:{}", h.host, h.port))),
+        BackendTarget::Mcp(m) => m
+            .targets
+            .get(i)
+            .map(|t| Cow::Owned(format!("{}:{}", t.host, t.port))),
+        BackendTarget::Ai(a) if i == 0 => a
+            .host
+            .as_deref()
+            .or_else(|| provider_host(&a.provider))
+            .map(|h| Cow::Owned(format!("{h}:{}", a.port.unwrap_or(443)))),
+        BackendTarget::Ai(_) | BackendTarget::Invalid(_) => None,
     }
 }

@@ -8,7 +8,7 @@ use super::http_route::BackendEdits;
 use super::listener::specificity;
 use super::{RequestContext, Router};
 use crate::bundle::{
-    Backend, BackendTarget, Gateway, Listener, ObjectRef, Protocol, StreamKind, StreamRoute,
+    BackendTarget, Gateway, Listener, ObjectRef, Protocol, StreamKind, StreamRoute,
 };
 
 /// Stream backends carry no filters; they share one empty edit set.
@@ -194,16 +194,6 @@ pub fn pick_stream_backend(route: &StreamRoute, draw: u32) -> Option<PickedBacke
     None
 }
 
-/// Addresses of a backend outside any rule (e.g. a mirror): see `PickedBackend::addresses`.
-pub fn backend_addresses(backend: &Backend) -> Vec<String> {
-    PickedBackend {
-        backend,
-        index: 0,
-        edits: &NO_EDITS,
-    }
-    .addresses()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,9 +302,5 @@ mod tests {
             reason: "BackendNotFound".into(),
         });
         assert!(pick_stream_backend(&s, 0).is_none());
-        assert_eq!(
-            backend_addresses(&crate::testing::service("ns", "x", 80)),
-            vec!["x.ns.svc.cluster.local:80".to_owned()]
-        );
     }
 }

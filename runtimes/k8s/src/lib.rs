@@ -11,6 +11,7 @@ mod admin;
 mod body;
 pub mod config;
 pub mod echo_upstream;
+mod endpoint_health;
 mod listener;
 mod metrics;
 mod mirror;

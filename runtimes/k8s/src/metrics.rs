@@ -38,6 +38,8 @@ pub(crate) struct Metrics {
     pub(crate) active_websockets: Gauge,
     pub(crate) bundle_generation: Gauge<u64, AtomicU64>,
     pub(crate) reloads: Family<ReloadLabels, Counter>,
+    /// Upstream addresses passed over after a failed connection.
+    pub(crate) endpoint_ejections: Counter,
 }
 
 impl Default for Metrics {
@@ -48,6 +50,7 @@ impl Default for Metrics {
         let active_websockets = Gauge::default();
         let bundle_generation = Gauge::<u64, AtomicU64>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
+        let endpoint_ejections = Counter::default();
         registry.register_collector(Box::new(Arc::clone(&route_shards)));
         registry.register(
             "active_connections",
@@ -69,6 +72,11 @@ impl Default for Metrics {
             "Bundle load attempts by outcome",
             reloads.clone(),
         );
+        registry.register(
+            "endpoint_ejections",
+            "Upstream addresses passed over for a while after a failed connection",
+            endpoint_ejections.clone(),
+        );
         Self {
             registry,
             route_shards,
@@ -76,6 +84,7 @@ impl Default for Metrics {
             active_websockets,
             bundle_generation,
             reloads,
+            endpoint_ejections,
         }
     }
 }

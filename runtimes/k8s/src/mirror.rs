@@ -36,7 +36,9 @@ pub(crate) fn fire(
             continue;
         };
         let over = shared.config.upstream_override.as_deref();
-        let Ok(uri) = upstream::attempt_uri(backend, over, plan.path_and_query()) else {
+        let Ok((_, uri)) =
+            upstream::attempt_uri(clients, backend, over, plan.path_and_query(), &[])
+        else {
             continue;
         };
         let head = head.clone();

@@ -264,7 +264,11 @@ mod tests {
             80,
             peer,
             None,
-            Local::new(&tls, &crate::metrics::Metrics::default()),
+            Local::new(
+                &tls,
+                &crate::metrics::Metrics::default(),
+                &Arc::new(crate::endpoint_health::Health::default()),
+            ),
         )
     }
 

@@ -63,7 +63,12 @@ impl Server {
         let (token, drained) = mpsc::channel(1);
         let workers = config.workers;
         let shared = Arc::new(Shared::new(config, rx));
-        let workers = Arc::new(Workers::start(workers, &tls, &shared.metrics)?);
+        let workers = Arc::new(Workers::start(
+            workers,
+            &tls,
+            &shared.metrics,
+            &shared.health,
+        )?);
         Ok(Arc::new(Self {
             shared,
             shutdown: tx,

@@ -9,6 +9,7 @@ use waygate_core::bundle::{BundleError, VerifiedBundle};
 use waygate_core::router::Router;
 
 use crate::config::Config;
+use crate::endpoint_health::Health;
 use crate::metrics::Metrics;
 use crate::tls::{CertError, CertStore};
 
@@ -60,6 +61,8 @@ pub(crate) struct Shared {
     pub(crate) active: ArcSwapOption<Active>,
     pub(crate) config: Config,
     pub(crate) metrics: Metrics,
+    /// Upstream addresses that failed to take a connection, for every worker.
+    pub(crate) health: Arc<Health>,
     /// Flips to `true` once on shutdown: listeners stop accepting, connections drain,
     /// WebSockets close with 1001.
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -67,10 +70,12 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: Config, shutdown: watch::Receiver<bool>) -> Self {
+        let metrics = Metrics::default();
         Self {
             active: ArcSwapOption::empty(),
             config,
-            metrics: Metrics::default(),
+            health: Arc::new(Health::new(metrics.endpoint_ejections.clone())),
+            metrics,
             shutdown,
         }
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use waygate_core::bundle::Backend;
 use waygate_core::client_hello::{self, Sni};
 use waygate_core::router::{RequestContext, RuntimeKind, pick_stream_backend};
 
@@ -57,6 +58,40 @@ pub(crate) async fn serve_tcp(
     splice(shared, tcp, port, sni, &hello).await;
 }
 
+/// Connects to one address of `backend` after another, up to `upstream::MAX_CONNECTS`,
+/// until one takes the connection; nothing has been sent yet, so any address will do.
+async fn connect(
+    shared: &Shared,
+    backend: &Backend,
+    route_name: &str,
+) -> Option<(String, TcpStream)> {
+    let over = shared.config.upstream_override.as_deref();
+    let mut unreachable = Vec::new();
+    loop {
+        let Some((index, addr)) =
+            upstream::pick_address(&shared.health, backend, over, &unreachable)
+        else {
+            tracing::info!(route = %route_name, "backend has no address; closing");
+            return None;
+        };
+        let fail_over = upstream::may_fail_over(backend, over, &unreachable);
+        match listener::connect(&addr).await {
+            Ok(s) => {
+                shared.health.connected(&addr);
+                return Some((addr.into_owned(), s));
+            }
+            Err(e) => {
+                tracing::warn!(route = %route_name, %addr, error = %e, "stream upstream connect failed");
+                shared.health.connect_failed(&addr);
+                if !fail_over {
+                    return None;
+                }
+                unreachable.push(index);
+            }
+        }
+    }
+}
+
 /// Connects the route's backend and copies bytes both ways, replaying `hello` (the bytes
 /// already read for SNI) first.
 pub(crate) async fn splice(
@@ -80,18 +115,12 @@ pub(crate) async fn splice(
         return;
     };
     let route_name = format!("{}/{}", route.namespace, route.name);
-    let Some(addr) = pick_stream_backend(route, fastrand::u32(..))
-        .and_then(|p| upstream::address(p.backend, shared.config.upstream_override.as_deref()))
-    else {
+    let Some(picked) = pick_stream_backend(route, fastrand::u32(..)) else {
         tracing::info!(target: "access", port, route = %route_name, "no usable backend; closing");
         return;
     };
-    let mut up = match listener::connect(&addr).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(route = %route_name, %addr, error = %e, "stream upstream connect failed");
-            return;
-        }
+    let Some((addr, mut up)) = connect(&shared, picked.backend, &route_name).await else {
+        return;
     };
     if up.write_all(hello).await.is_err() {
         return;

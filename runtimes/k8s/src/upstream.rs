@@ -1,7 +1,10 @@
 //! Pooled upstream clients and one forwarded exchange: attempts, per-attempt and request
 //! timeouts, and retries as core's policy says. The body streams unless the rule
-//! retries and the body is small enough to keep for a resend.
+//! retries and the body is small enough to keep for a resend. A request whose connection
+//! failed never reached the upstream, so it goes to another address of the backend
+//! whatever the retry policy says, as long as its body can be sent again.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +19,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use waygate_core::bundle::{Backend, BackendTarget};
-use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
+use waygate_core::router::{ForwardPlan, PickedBackend, address_count};
 
 use crate::body::{self, Body};
+use crate::endpoint_health::Health;
 
 /// Idle pooled connections are closed after this long; backends commonly close at 60–120 s.
 const POOL_IDLE: Duration = Duration::from_secs(90);
@@ -26,15 +30,16 @@ const POOL_IDLE: Duration = Duration::from_secs(90);
 /// A data-plane thread's upstream clients with their connection pools: HTTP/1.1 (cleartext,
 /// or TLS for `https` backends) and HTTP/2 (prior knowledge in cleartext, ALPN `h2` over
 /// TLS). Each worker thread has its own, so a pooled connection is always driven by the
-/// thread that uses it.
+/// thread that uses it. Which addresses answer is known process-wide (`health`).
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
     http1: Client<HttpsConnector<HttpConnector>, Body>,
     http2: Client<HttpsConnector<HttpConnector>, Body>,
+    health: Arc<Health>,
 }
 
 impl Clients {
-    pub(crate) fn new(tls: &rustls::ClientConfig) -> Self {
+    pub(crate) fn new(tls: &rustls::ClientConfig, health: Arc<Health>) -> Self {
         let mut tcp = HttpConnector::new();
         tcp.set_nodelay(true);
         tcp.enforce_http(false);
@@ -58,12 +63,16 @@ impl Clients {
                 .pool_idle_timeout(POOL_IDLE)
                 .http2_only(true)
                 .build(http2),
+            health,
         }
     }
 }
 
 /// Bound on connecting (TCP and TLS), independent of the rule's timeouts.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most addresses one request tries to connect to before it answers 502 or 503.
+pub(crate) const MAX_CONNECTS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamTlsError {
@@ -138,37 +147,48 @@ pub(crate) fn wants_http2(picked: &PickedBackend<'_>, headers: &HeaderMap) -> bo
             .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// One address of `backend`, chosen uniformly (EndpointSlice addresses, else the Service's
-/// cluster DNS authority), or `over` (`Config::upstream_override`) when set.
-pub(crate) fn address(backend: &Backend, over: Option<&str>) -> Option<String> {
+/// The index and `host:port` of the address of `backend` to connect to next: one not in
+/// `unreachable` (this request's failed connections) nor passed over by `health`; `over`
+/// (`Config::upstream_override`) when set.
+pub(crate) fn pick_address<'b>(
+    health: &Health,
+    backend: &'b Backend,
+    over: Option<&'b str>,
+    unreachable: &[usize],
+) -> Option<(usize, Cow<'b, str>)> {
     if let Some(addr) = over {
-        return Some(addr.to_owned());
+        return Some((0, Cow::Borrowed(addr)));
     }
-    let mut addrs = backend_addresses(backend);
-    if addrs.is_empty() {
-        return None;
-    }
-    let i = fastrand::usize(..addrs.len());
-    Some(addrs.swap_remove(i))
+    health.choose(backend, unreachable)
 }
 
-/// `scheme://addr/path?query` for one attempt at `backend`: one of its addresses, `https`
-/// when core says the backend wants TLS. Under `over` the stand-in upstream gets cleartext.
+/// `scheme://addr/path?query` for one attempt at `backend` and the index of its address
+/// (see [`pick_address`]): `https` when core says the backend wants TLS; the stand-in
+/// upstream under `over` gets cleartext.
 pub(crate) fn attempt_uri(
+    clients: &Clients,
     backend: &Backend,
     over: Option<&str>,
     path: &str,
-) -> Result<Uri, Failure> {
-    let addr =
-        address(backend, over).ok_or_else(|| Failure::Upstream("backend has no address".into()))?;
+    unreachable: &[usize],
+) -> Result<(usize, Uri), Failure> {
+    let (index, addr) = pick_address(&clients.health, backend, over, unreachable)
+        .ok_or_else(|| Failure::Upstream("backend has no address".into()))?;
     let scheme = if over.is_some() {
         "http"
     } else {
         backend.target.scheme()
     };
-    format!("{scheme}://{addr}{path}")
+    let uri = format!("{scheme}://{addr}{path}")
         .parse()
-        .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))
+        .map_err(|e: http::uri::InvalidUri| Failure::Upstream(e.to_string()))?;
+    Ok((index, uri))
+}
+
+/// Whether a request that failed to connect to the addresses in `unreachable` plus one
+/// more may try yet another.
+pub(crate) fn may_fail_over(backend: &Backend, over: Option<&str>, unreachable: &[usize]) -> bool {
+    over.is_none() && unreachable.len() + 1 < address_count(backend).min(MAX_CONNECTS)
 }
 
 /// The request body as the exchange holds it.
@@ -228,6 +248,8 @@ pub(crate) struct Head {
 #[derive(Debug)]
 pub(crate) enum Failure {
     Timeout,
+    /// No connection: the request never reached the upstream.
+    Connect(String),
     Upstream(String),
 }
 
@@ -235,7 +257,7 @@ impl Failure {
     pub(crate) fn describe(&self) -> &str {
         match self {
             Self::Timeout => "timed out",
-            Self::Upstream(m) => m,
+            Self::Connect(m) | Self::Upstream(m) => m,
         }
     }
 }
@@ -255,7 +277,8 @@ fn build(head: Head, uri: Uri, body: Body) -> Result<Request<Body>, http::Error>
     Ok(req)
 }
 
-/// Sends one request and waits for the response head, within `timeout` when set.
+/// Sends one request and waits for the response head, within `timeout` when set. Tells
+/// [`Health`] whether the address took a connection.
 pub(crate) async fn send(
     clients: &Clients,
     head: Head,
@@ -264,6 +287,7 @@ pub(crate) async fn send(
     timeout: Option<Duration>,
 ) -> Result<Response<Incoming>, Failure> {
     let http2 = head.http2;
+    let addr = uri.authority().cloned();
     let req = build(head, uri, body).map_err(|e| Failure::Upstream(e.to_string()))?;
     let fut = if http2 {
         clients.http2.request(req)
@@ -276,12 +300,23 @@ pub(crate) async fn send(
             .map_err(|_| Failure::Timeout)?,
         None => fut.await,
     };
-    res.map_err(|e| Failure::Upstream(format!("{e:?}")))
+    let addr = addr.as_ref().map_or("", |a| a.as_str());
+    match res {
+        Ok(res) => {
+            clients.health.connected(addr);
+            Ok(res)
+        }
+        Err(e) if e.is_connect() => {
+            clients.health.connect_failed(addr);
+            Err(Failure::Connect(format!("{e:?}")))
+        }
+        Err(e) => Err(Failure::Upstream(format!("{e:?}"))),
+    }
 }
 
 /// Runs the exchange for a forward plan: picks an address per attempt, retries per the
-/// rule's policy when the body allows, applies the per-attempt timeout. The caller wraps
-/// it in the request timeout.
+/// rule's policy when the body allows, fails over to another address when a connection
+/// fails, applies the per-attempt timeout. The caller wraps it in the request timeout.
 pub(crate) async fn exchange(
     clients: &Clients,
     over: Option<&str>,
@@ -293,10 +328,16 @@ pub(crate) async fn exchange(
 ) -> Result<Response<Incoming>, Failure> {
     let per_attempt = plan.backend_request_timeout_ms().map(Duration::from_millis);
     let policy = plan.retry();
-    let mut attempt = 0u32;
+    let mut attempt = 1u32;
+    let mut unreachable = Vec::new();
     loop {
-        attempt += 1;
-        let uri = attempt_uri(picked.backend, over, plan.path_and_query())?;
+        let (index, uri) = attempt_uri(
+            clients,
+            picked.backend,
+            over,
+            plan.path_and_query(),
+            &unreachable,
+        )?;
         let (this_body, resendable) =
             match std::mem::replace(&mut body, OutBody::Buffered(Bytes::new())) {
                 OutBody::Buffered(b) => {
@@ -305,27 +346,34 @@ pub(crate) async fn exchange(
                 }
                 OutBody::Streaming(s) => (body::stream(s), false),
             };
-        let Some(retry) = policy.filter(|p| resendable && attempt <= p.attempts) else {
-            // No retry can follow: the head moves instead of being copied.
+        let fail_over = resendable && may_fail_over(picked.backend, over, &unreachable);
+        let retry = policy.filter(|p| resendable && attempt <= p.attempts);
+        if retry.is_none() && !fail_over {
+            // Nothing can follow: the head moves instead of being copied.
             let result = send(clients, head, uri, this_body, per_attempt).await;
             if let Err(e) = &result {
                 on_error(e);
             }
             return result;
-        };
+        }
         let result = send(clients, head.clone(), uri, this_body, per_attempt).await;
-        let status = match &result {
-            Ok(res) => Some(res.status().as_u16()),
-            Err(e) => {
-                on_error(e);
-                None
-            }
+        if let Err(e) = &result {
+            on_error(e);
+        }
+        if fail_over && matches!(result, Err(Failure::Connect(_))) {
+            unreachable.push(index);
+            continue;
+        }
+        let Some(retry) = retry else {
+            return result;
         };
+        let status = result.as_ref().ok().map(|res| res.status().as_u16());
         match retry.should_retry(attempt, status) {
             Some(wait_ms) => {
                 if wait_ms > 0 {
                     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                 }
+                attempt += 1;
             }
             None => return result,
         }

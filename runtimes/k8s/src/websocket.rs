@@ -65,21 +65,33 @@ pub(crate) async fn proxy(
     on_error: impl Fn(&Failure),
 ) -> Response<Body> {
     let over = shared.config.upstream_override.as_deref();
-    let Ok(uri) = upstream::attempt_uri(picked.backend, over, plan.path_and_query()) else {
-        return bad_gateway();
-    };
     let timeout = plan
         .backend_request_timeout_ms()
         .or(plan.request_timeout_ms())
         .map(std::time::Duration::from_millis);
-    let mut res = match upstream::send(&conn.local.clients, head, uri, body::empty(), timeout).await
-    {
-        Ok(res) => res,
-        Err(f) => {
-            on_error(&f);
-            let mut r = Response::new(body::empty());
-            *r.status_mut() = plan.upstream_failed(matches!(f, Failure::Timeout)).status;
-            return r;
+    let clients = &conn.local.clients;
+    // An upgrade has no body, so a failed connection moves on to another address.
+    let mut unreachable = Vec::new();
+    let mut res = loop {
+        let path = plan.path_and_query();
+        let Ok((index, uri)) =
+            upstream::attempt_uri(clients, picked.backend, over, path, &unreachable)
+        else {
+            return bad_gateway();
+        };
+        let fail_over = upstream::may_fail_over(picked.backend, over, &unreachable);
+        match upstream::send(clients, head.clone(), uri, body::empty(), timeout).await {
+            Ok(res) => break res,
+            Err(f) => {
+                on_error(&f);
+                if fail_over && matches!(f, Failure::Connect(_)) {
+                    unreachable.push(index);
+                    continue;
+                }
+                let mut r = Response::new(body::empty());
+                *r.status_mut() = plan.upstream_failed(matches!(f, Failure::Timeout)).status;
+                return r;
+            }
         }
     };
     if res.status() != StatusCode::SWITCHING_PROTOCOLS {

@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+use crate::endpoint_health::Health;
 use crate::metrics::Metrics;
 use crate::route_metrics::Shard;
 use crate::upstream::Clients;
@@ -26,9 +27,9 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub(crate) fn new(tls: &rustls::ClientConfig, metrics: &Metrics) -> Self {
+    pub(crate) fn new(tls: &rustls::ClientConfig, metrics: &Metrics, health: &Arc<Health>) -> Self {
         Self {
-            clients: Arc::new(Clients::new(tls)),
+            clients: Arc::new(Clients::new(tls, Arc::clone(health))),
             route_metrics: metrics.route_shard(),
         }
     }
@@ -64,6 +65,7 @@ impl Workers {
         n: usize,
         tls: &rustls::ClientConfig,
         metrics: &Metrics,
+        health: &Arc<Health>,
     ) -> io::Result<Self> {
         let (stop, _) = watch::channel(false);
         let mut threads = Vec::with_capacity(n);
@@ -73,7 +75,7 @@ impl Workers {
                 .build()?;
             threads.push(Worker {
                 handle: rt.handle().clone(),
-                local: Local::new(tls, metrics),
+                local: Local::new(tls, metrics, health),
                 load: Arc::new(AtomicUsize::new(0)),
             });
             let mut stopped = stop.subscribe();
@@ -87,7 +89,7 @@ impl Workers {
                 })?;
         }
         let placement = if threads.is_empty() {
-            Placement::Caller(Local::new(tls, metrics))
+            Placement::Caller(Local::new(tls, metrics, health))
         } else {
             Placement::Threads(threads)
         };
@@ -168,9 +170,13 @@ mod tests {
         crate::upstream::tls_config(None).unwrap()
     }
 
+    fn health() -> Arc<Health> {
+        Arc::new(Health::default())
+    }
+
     #[tokio::test]
     async fn connections_spread_over_the_workers_and_run_on_their_threads() {
-        let workers = Workers::start(2, &tls(), &Metrics::default()).unwrap();
+        let workers = Workers::start(2, &tls(), &Metrics::default(), &health()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (names_tx, mut names_rx) = tokio::sync::mpsc::channel(16);

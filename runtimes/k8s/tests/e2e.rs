@@ -11,6 +11,7 @@ mod e2e {
     mod backend_tls;
     mod cli;
     mod corpus;
+    mod failover;
     mod grpc;
     mod http;
     mod lifecycle;

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use waygate_core::bundle::Backend;
 use waygate_core::hop_by_hop::strip_hop_by_hop;
-use waygate_core::router::{ForwardPlan, backend_addresses};
+use waygate_core::router::{ForwardPlan, pick_address};
 use waygate_runtime_common::store::BundleSource;
 
 use crate::gateway::{Gateway, respond, text};
@@ -29,17 +29,6 @@ enum Failure {
 }
 
 impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
-    /// One address of `backend`, chosen with a draw.
-    fn address(&self, backend: &Backend) -> Option<String> {
-        let mut addrs = backend_addresses(backend);
-        if addrs.is_empty() {
-            return None;
-        }
-        let len = u64::try_from(addrs.len()).ok()?;
-        let i = usize::try_from((u64::from((self.draw)()) * len) >> 32).ok()?;
-        Some(addrs.swap_remove(i.min(addrs.len() - 1)))
-    }
-
     fn outgoing(
         &self,
         backend: &Backend,
@@ -48,8 +37,7 @@ impl<S: BundleSource + Clone, U: Upstream> Gateway<S, U> {
         body: &Bytes,
         mirror: bool,
     ) -> Result<Outgoing, UpstreamError> {
-        let addr = self
-            .address(backend)
+        let addr = pick_address(backend, (self.draw)())
             .ok_or_else(|| UpstreamError::Invalid("backend has no address".into()))?;
         let scheme = backend.target.scheme();
         let uri: Uri = format!("{scheme}://{addr}{}", plan.path_and_query())

@@ -15,7 +15,7 @@ use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, Uri};
 use waygate_core::bundle::Backend;
 use waygate_core::hop_by_hop::strip_hop_by_hop;
-use waygate_core::router::{ForwardPlan, PickedBackend, backend_addresses};
+use waygate_core::router::{ForwardPlan, PickedBackend, pick_address};
 
 use crate::gateway::{draw, respond, text};
 use crate::outbound::{self, Deadline, OutboundError, Pending};
@@ -23,14 +23,6 @@ use crate::outbound::{self, Deadline, OutboundError, Pending};
 /// How long the response waits, after the primary exchange, for mirrors still in flight: the
 /// instance ends with the response and takes unfinished requests with it.
 const MIRROR_GRACE: Duration = Duration::from_millis(200);
-
-/// One address of `backend`, chosen with a draw.
-fn address(backend: &Backend) -> Option<String> {
-    let mut addrs = backend_addresses(backend);
-    let len = u64::try_from(addrs.len()).ok().filter(|l| *l > 0)?;
-    let i = usize::try_from((u64::from(draw()) * len) >> 32).ok()?;
-    Some(addrs.swap_remove(i.min(addrs.len() - 1)))
-}
 
 fn host_part(authority: &str) -> &str {
     if authority.starts_with('[') {
@@ -58,7 +50,8 @@ fn outgoing(
     client_host: &str,
     body: &[u8],
 ) -> Result<http::Request<Vec<u8>>, Build> {
-    let addr = address(backend).ok_or_else(|| Build::Invalid("backend has no address".into()))?;
+    let addr = pick_address(backend, draw())
+        .ok_or_else(|| Build::Invalid("backend has no address".into()))?;
     let wanted = plan.authority();
     if !wanted.is_empty()
         && !host_part(wanted).eq_ignore_ascii_case(host_part(client_host))
@@ -66,7 +59,7 @@ fn outgoing(
     {
         return Err(Build::HostUnsupported {
             wanted: wanted.to_owned(),
-            address: addr,
+            address: addr.into_owned(),
         });
     }
     let uri: Uri = format!(

@@ -17,7 +17,7 @@ use http::{HeaderMap, Method, StatusCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waygate_core::bundle::Backend;
-use waygate_core::router::{ForwardPlan, backend_addresses};
+use waygate_core::router::{ForwardPlan, pick_address};
 use worker::{Context, Delay, Request, Response};
 
 use crate::gateway::{respond, text};
@@ -57,17 +57,6 @@ enum Failure {
     Invalid(String),
 }
 
-/// One address of `backend`, chosen with a draw.
-fn address(backend: &Backend) -> Option<String> {
-    let mut addrs = backend_addresses(backend);
-    if addrs.is_empty() {
-        return None;
-    }
-    let len = u64::try_from(addrs.len()).ok()?;
-    let i = usize::try_from((u64::from(draw()) * len) >> 32).ok()?;
-    Some(addrs.swap_remove(i.min(addrs.len() - 1)))
-}
-
 fn js_err(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
@@ -87,7 +76,8 @@ fn build(
     body: &Body,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<web_sys::Request, Failure> {
-    let addr = address(backend).ok_or_else(|| Failure::Invalid("backend has no address".into()))?;
+    let addr = pick_address(backend, draw())
+        .ok_or_else(|| Failure::Invalid("backend has no address".into()))?;
     let url = format!(
         "{}://{addr}{}",
         backend.target.scheme(),
