@@ -17,6 +17,7 @@ mod metrics;
 mod mirror;
 mod proxy;
 pub mod reload;
+mod resolver;
 mod rewind;
 mod route_metrics;
 pub mod run;

@@ -230,10 +230,3 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.bind(addr)?;
     socket.listen(1024)
 }
-
-/// Connects to the first address of `host:port` that accepts.
-pub(crate) async fn connect(addr: &str) -> std::io::Result<TcpStream> {
-    let s = TcpStream::connect(addr).await?;
-    let _ = s.set_nodelay(true);
-    Ok(s)
-}

@@ -12,7 +12,7 @@ use waygate_core::router::{RequestContext, RuntimeKind, pick_stream_backend};
 
 use crate::metrics::GaugeGuard;
 use crate::state::Shared;
-use crate::{listener, upstream};
+use crate::{resolver, upstream};
 
 /// A ClientHello larger than this is refused (real ones are a few hundred bytes to ~2 KiB,
 /// post-quantum key shares included).
@@ -58,6 +58,18 @@ pub(crate) async fn serve_tcp(
     splice(shared, tcp, port, sni, &hello).await;
 }
 
+/// Connects to the first address of `host:port` that accepts, within
+/// `upstream::CONNECT_TIMEOUT` (an address that drops SYNs would otherwise hold the client
+/// for the kernel's two minutes of retries).
+async fn connect_tcp(addr: &str) -> std::io::Result<TcpStream> {
+    let addr = resolver::lookup_authority(addr);
+    let s = tokio::time::timeout(upstream::CONNECT_TIMEOUT, TcpStream::connect(&*addr))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
+    let _ = s.set_nodelay(true);
+    Ok(s)
+}
+
 /// Connects to one address of `backend` after another, up to `upstream::MAX_CONNECTS`,
 /// until one takes the connection; nothing has been sent yet, so any address will do.
 async fn connect(
@@ -75,7 +87,7 @@ async fn connect(
             return None;
         };
         let fail_over = upstream::may_fail_over(backend, over, &unreachable);
-        match listener::connect(&addr).await {
+        match connect_tcp(&addr).await {
             Ok(s) => {
                 shared.health.connected(&addr);
                 return Some((addr.into_owned(), s));

@@ -23,6 +23,7 @@ use waygate_core::router::{ForwardPlan, PickedBackend, address_count};
 
 use crate::body::{self, Body};
 use crate::endpoint_health::Health;
+use crate::resolver::Resolver;
 
 /// Idle pooled connections are closed after this long; backends commonly close at 60–120 s.
 const POOL_IDLE: Duration = Duration::from_secs(90);
@@ -33,14 +34,14 @@ const POOL_IDLE: Duration = Duration::from_secs(90);
 /// thread that uses it. Which addresses answer is known process-wide (`health`).
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
-    http1: Client<HttpsConnector<HttpConnector>, Body>,
-    http2: Client<HttpsConnector<HttpConnector>, Body>,
+    http1: Client<HttpsConnector<HttpConnector<Resolver>>, Body>,
+    http2: Client<HttpsConnector<HttpConnector<Resolver>>, Body>,
     health: Arc<Health>,
 }
 
 impl Clients {
     pub(crate) fn new(tls: &rustls::ClientConfig, health: Arc<Health>) -> Self {
-        let mut tcp = HttpConnector::new();
+        let mut tcp = HttpConnector::new_with_resolver(Resolver::new());
         tcp.set_nodelay(true);
         tcp.enforce_http(false);
         tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
@@ -69,7 +70,7 @@ impl Clients {
 }
 
 /// Bound on connecting (TCP and TLS), independent of the rule's timeouts.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Most addresses one request tries to connect to before it answers 502 or 503.
 pub(crate) const MAX_CONNECTS: usize = 3;
