@@ -45,7 +45,7 @@ pub(crate) fn fire(
         let clients = Arc::clone(clients);
         tokio::spawn(async move {
             match upstream::send(&clients, head, uri, body::full(body), None).await {
-                Ok(res) => {
+                Ok((res, _)) => {
                     // Read to the end so the pooled connection can be reused.
                     let _ = res.into_body().collect().await;
                 }

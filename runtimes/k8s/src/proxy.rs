@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::header::CONTENT_TYPE;
+use http::uri::Authority;
 use http::{HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use waygate_core::bundle::Protocol;
@@ -94,15 +95,13 @@ pub(crate) async fn handle(
     };
     let decision = active.router.decide(&ctx, &parts);
     let route = active.route_label(decision.matched().map(|m| m.route_index));
-    let res = if misdirected(&active, &ctx, &conn, &decision) {
-        status_response(
-            StatusCode::MISDIRECTED_REQUEST,
-            "the Host header selects another listener than the TLS server name",
-        )
+    let (res, upstream) = if misdirected(&active, &ctx, &conn, &decision) {
+        let text = "the Host header selects another listener than the TLS server name";
+        (status_response(StatusCode::MISDIRECTED_REQUEST, text), None)
     } else {
         match decision {
-            Decision::Respond(r) => respond(&r),
-            Decision::Redirect(r) => r.to_response::<bytes::Bytes>().map(body::full),
+            Decision::Respond(r) => (respond(&r), None),
+            Decision::Redirect(r) => (r.to_response::<bytes::Bytes>().map(body::full), None),
             Decision::Forward(plan) => {
                 // The upstream head is built from these; the access log needs only the
                 // method, URI and version.
@@ -127,6 +126,7 @@ pub(crate) async fn handle(
         version = ?parts.version,
         status,
         route = %route,
+        upstream = upstream.as_ref().map_or("-", Authority::as_str),
         peer = %conn.peer,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         generation = active.router.generation(),
@@ -149,7 +149,7 @@ async fn forward(
     route: &Arc<str>,
     conn: &ConnInfo,
     req: Downstream<'_>,
-) -> Response<Body> {
+) -> (Response<Body>, Option<Authority>) {
     let Downstream {
         method,
         mut headers,
@@ -158,7 +158,7 @@ async fn forward(
     } = req;
     let picked = match plan.pick(fastrand::u32(..)) {
         Ok(p) => p,
-        Err(r) => return respond(&r),
+        Err(r) => return (respond(&r), None),
     };
     let http2 = upstream::wants_http2(&picked, &headers);
     // Body framing follows what the client declared, whatever filters do to the head.
@@ -195,7 +195,10 @@ async fn forward(
     )
     .await
     else {
-        return status_response(StatusCode::BAD_REQUEST, "request body failed");
+        return (
+            status_response(StatusCode::BAD_REQUEST, "request body failed"),
+            None,
+        );
     };
     mirror::fire(
         shared,
@@ -222,18 +225,19 @@ async fn forward(
         None => exchange.await,
     };
     match result {
-        Ok(res) => {
+        Ok((res, addr)) => {
             let (mut rp, rb) = res.into_parts();
             waygate_core::hop_by_hop::strip_hop_by_hop(&mut rp.headers, false);
             plan.apply_response(&mut rp.headers);
             picked.apply_response(&mut rp.headers);
-            Response::from_parts(rp, body::stream(rb))
+            (Response::from_parts(rp, body::stream(rb)), addr)
         }
         Err(f) => {
             if matches!(f, Failure::Timeout) {
                 on_error(&f);
             }
-            respond(&plan.upstream_failed(matches!(f, Failure::Timeout)))
+            let failed = plan.upstream_failed(matches!(f, Failure::Timeout));
+            (respond(&failed), None)
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::uri::Authority;
 use http::{HeaderMap, Request, Response, Uri, Version};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -278,6 +279,9 @@ fn build(head: Head, uri: Uri, body: Body) -> Result<Request<Body>, http::Error>
     Ok(req)
 }
 
+/// An upstream's response head, and the `host:port` that answered (for the access log).
+pub(crate) type Answer = (Response<Incoming>, Option<Authority>);
+
 /// Sends one request and waits for the response head, within `timeout` when set. Tells
 /// [`Health`] whether the address took a connection.
 pub(crate) async fn send(
@@ -286,7 +290,7 @@ pub(crate) async fn send(
     uri: Uri,
     body: Body,
     timeout: Option<Duration>,
-) -> Result<Response<Incoming>, Failure> {
+) -> Result<Answer, Failure> {
     let http2 = head.http2;
     let addr = uri.authority().cloned();
     let req = build(head, uri, body).map_err(|e| Failure::Upstream(e.to_string()))?;
@@ -301,14 +305,14 @@ pub(crate) async fn send(
             .map_err(|_| Failure::Timeout)?,
         None => fut.await,
     };
-    let addr = addr.as_ref().map_or("", |a| a.as_str());
+    let host_port = addr.as_ref().map_or("", Authority::as_str);
     match res {
         Ok(res) => {
-            clients.health.connected(addr);
-            Ok(res)
+            clients.health.connected(host_port);
+            Ok((res, addr))
         }
         Err(e) if e.is_connect() => {
-            clients.health.connect_failed(addr);
+            clients.health.connect_failed(host_port);
             Err(Failure::Connect(format!("{e:?}")))
         }
         Err(e) => Err(Failure::Upstream(format!("{e:?}"))),
@@ -326,7 +330,7 @@ pub(crate) async fn exchange(
     head: Head,
     mut body: OutBody,
     on_error: impl Fn(&Failure),
-) -> Result<Response<Incoming>, Failure> {
+) -> Result<Answer, Failure> {
     let per_attempt = plan.backend_request_timeout_ms().map(Duration::from_millis);
     let policy = plan.retry();
     let mut attempt = 1u32;
@@ -368,7 +372,7 @@ pub(crate) async fn exchange(
         let Some(retry) = retry else {
             return result;
         };
-        let status = result.as_ref().ok().map(|res| res.status().as_u16());
+        let status = result.as_ref().ok().map(|(res, _)| res.status().as_u16());
         match retry.should_retry(attempt, status) {
             Some(wait_ms) => {
                 if wait_ms > 0 {

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use http::header::{CONNECTION, UPGRADE};
+use http::uri::Authority;
 use http::{HeaderMap, Response, StatusCode};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
@@ -63,7 +64,7 @@ pub(crate) async fn proxy(
     head: Head,
     downstream: OnUpgrade,
     on_error: impl Fn(&Failure),
-) -> Response<Body> {
+) -> (Response<Body>, Option<Authority>) {
     let over = shared.config.upstream_override.as_deref();
     let timeout = plan
         .backend_request_timeout_ms()
@@ -72,16 +73,16 @@ pub(crate) async fn proxy(
     let clients = &conn.local.clients;
     // An upgrade has no body, so a failed connection moves on to another address.
     let mut unreachable = Vec::new();
-    let mut res = loop {
+    let (mut res, addr) = loop {
         let path = plan.path_and_query();
         let Ok((index, uri)) =
             upstream::attempt_uri(clients, picked.backend, over, path, &unreachable)
         else {
-            return bad_gateway();
+            return (bad_gateway(), None);
         };
         let fail_over = upstream::may_fail_over(picked.backend, over, &unreachable);
         match upstream::send(clients, head.clone(), uri, body::empty(), timeout).await {
-            Ok(res) => break res,
+            Ok(answer) => break answer,
             Err(f) => {
                 on_error(&f);
                 if fail_over && matches!(f, Failure::Connect(_)) {
@@ -90,7 +91,7 @@ pub(crate) async fn proxy(
                 }
                 let mut r = Response::new(body::empty());
                 *r.status_mut() = plan.upstream_failed(matches!(f, Failure::Timeout)).status;
-                return r;
+                return (r, None);
             }
         }
     };
@@ -100,7 +101,7 @@ pub(crate) async fn proxy(
         waygate_core::hop_by_hop::strip_hop_by_hop(&mut rp.headers, false);
         plan.apply_response(&mut rp.headers);
         picked.apply_response(&mut rp.headers);
-        return Response::from_parts(rp, body::stream(rb));
+        return (Response::from_parts(rp, body::stream(rb)), addr);
     }
     let upstream_upgrade = hyper::upgrade::on(&mut res);
     let mut out = Response::new(body::empty());
@@ -136,7 +137,7 @@ pub(crate) async fn proxy(
             }
         }
     });
-    out
+    (out, addr)
 }
 
 fn bad_gateway() -> Response<Body> {

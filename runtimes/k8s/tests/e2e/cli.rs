@@ -186,6 +186,7 @@ async fn serve_reloads_drains_and_restarts_from_cache() -> TestResult {
         .ok_or_else(|| format!("no JSON access line in:\n{log}"))?;
     let access: serde_json::Value = serde_json::from_str(access)?;
     assert_eq!(access["route"], "default/web");
+    assert_eq!(access["upstream"], up.addr.to_string(), "{access}");
 
     // The store is gone: the cache still serves generation 2.
     let mut child = serve(
