@@ -126,7 +126,7 @@ pub(crate) async fn handle(
         version = ?parts.version,
         status,
         route = %route,
-        upstream = upstream.as_ref().map_or("-", Authority::as_str),
+        upstream = %upstream.as_ref().map_or("-", Authority::as_str),
         peer = %conn.peer,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         generation = active.router.generation(),

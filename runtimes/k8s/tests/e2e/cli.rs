@@ -293,6 +293,10 @@ async fn dev_serves_the_quickstart_and_survives_a_bad_edit() -> TestResult {
         ),
         "{reported}"
     );
+    // A log written to a file carries no terminal colour codes, and the access line names
+    // the upstream that answered as plain text.
+    assert!(!reported.contains('\u{1b}'), "{reported}");
+    assert!(reported.contains(" upstream=127.0.0.1:"), "{reported}");
     let (_, status, _) = curl(&["-H", "Host: quickstart.example", &url(gw, "/api/orders")]).await?;
     assert_eq!(status, 200);
     std::fs::remove_file(src.join("bad.yaml"))?;
