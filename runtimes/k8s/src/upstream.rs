@@ -73,7 +73,8 @@ impl Clients {
 /// Bound on connecting (TCP and TLS), independent of the rule's timeouts.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Most addresses one request tries to connect to before it answers 502 or 503.
+/// Most addresses a request tries one after another because connections failed; attempts
+/// the rule's retry policy makes come on top.
 pub(crate) const MAX_CONNECTS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
