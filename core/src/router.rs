@@ -32,7 +32,7 @@ pub use decision::{
     Decision, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_UNIMPLEMENTED, MatchedRoute, Redirect,
     Respond,
 };
-pub use endpoint_health::{EJECT_MS, EndpointHealth, pick_address, pick_index};
+pub use endpoint_health::{EJECT_MS, EndpointHealth, address_bit, pick_address, pick_index};
 pub use forward_plan::ForwardPlan;
 pub use retry::RetryPolicy;
 pub use stream::{ListenerId, pick_stream_backend};

@@ -6,8 +6,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::Hasher as _;
 
 use super::backend_ref::{address, address_count};
+use super::fast_hash::FastHasher;
 use crate::bundle::Backend;
 
 /// How long an address whose connection failed is passed over (nginx's `fail_timeout`).
@@ -32,6 +34,14 @@ pub fn pick_address(backend: &Backend, draw: u32) -> Option<Cow<'_, str>> {
     address(backend, pick_index(backend, draw)?)
 }
 
+/// One of 64 bits for `addr`: an address whose bit is not in [`EndpointHealth::summary`]
+/// is not passed over.
+pub fn address_bit(addr: &str) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(addr.as_bytes());
+    1 << (h.finish() >> 58)
+}
+
 /// Addresses passed over after a failed connection, shared by a runtime's requests.
 #[derive(Debug, Default)]
 pub struct EndpointHealth {
@@ -47,6 +57,13 @@ impl EndpointHealth {
 
     pub fn is_empty(&self) -> bool {
         self.ejected.is_empty()
+    }
+
+    /// The [`address_bit`]s of the addresses in the table, 0 when it is empty: a runtime
+    /// that shares the table behind a lock keeps this in an atomic, so that requests for
+    /// addresses whose bit is clear need not take the lock.
+    pub fn summary(&self) -> u64 {
+        self.ejected.keys().fold(0, |m, a| m | address_bit(a))
     }
 
     /// A connection to `addr` failed: pass it over until `now_ms + EJECT_MS`. True when it
@@ -169,6 +186,28 @@ mod tests {
             BTreeSet::from([0, 1, 2])
         );
         assert!(h.is_empty(), "expired ejections are forgotten");
+    }
+
+    #[test]
+    fn the_summary_has_the_bit_of_every_ejected_address() {
+        let mut h = EndpointHealth::default();
+        assert_eq!(h.summary(), 0);
+        let addrs: Vec<String> = (0..20).map(|i| format!("10.0.0.{i}:80")).collect();
+        for a in &addrs[..10] {
+            h.eject(a, 0);
+        }
+        let summary = h.summary();
+        for a in &addrs[..10] {
+            assert_eq!(address_bit(a).count_ones(), 1);
+            assert_ne!(summary & address_bit(a), 0, "{a}");
+        }
+        // Bits spread: twenty addresses do not share one bit.
+        let distinct: BTreeSet<u64> = addrs.iter().map(|a| address_bit(a)).collect();
+        assert!(distinct.len() > 10, "{distinct:?}");
+        for a in &addrs[..10] {
+            h.restore(a);
+        }
+        assert_eq!(h.summary(), 0);
     }
 
     #[test]

@@ -1,21 +1,24 @@
 //! The process's [`EndpointHealth`]: every worker passes over an address as soon as any of
-//! them failed to connect to it. Requests read one atomic and skip the lock while nothing
-//! is passed over, so the shared table costs nothing in the steady state.
+//! them failed to connect to it. The table sits behind a lock; its summary (one bit per
+//! passed-over address) sits in an atomic, so a request takes the lock only when its
+//! address's bit is set. A dead address the bundle keeps naming stays ejected for as long
+//! as the bundle serves; meanwhile requests to the other addresses share nothing but that
+//! atomic, except the one address in 64 whose bit it shares.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use prometheus_client::metrics::counter::Counter;
 use waygate_core::bundle::Backend;
-use waygate_core::router::{EJECT_MS, EndpointHealth, address, pick_index};
+use waygate_core::router::{EJECT_MS, EndpointHealth, address, address_bit, pick_index};
 
 #[derive(Debug)]
 pub(crate) struct Health {
     table: Mutex<EndpointHealth>,
-    /// Entries in `table`, readable without its lock.
-    entries: AtomicUsize,
+    /// `table.summary()`, readable without the lock.
+    summary: AtomicU64,
     /// The clock `table` counts milliseconds from.
     epoch: Instant,
     ejections: Counter,
@@ -32,7 +35,7 @@ impl Health {
     pub(crate) fn new(ejections: Counter) -> Self {
         Self {
             table: Mutex::new(EndpointHealth::default()),
-            entries: AtomicUsize::new(0),
+            summary: AtomicU64::new(0),
             epoch: Instant::now(),
             ejections,
         }
@@ -47,6 +50,12 @@ impl Health {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether `addr` may be in the table (false means it is not).
+    fn maybe_ejected(&self, addr: &str) -> bool {
+        let summary = self.summary.load(Ordering::Relaxed);
+        summary != 0 && summary & address_bit(addr) != 0
+    }
+
     /// The index and `host:port` of the address of `backend` to connect to next, skipping
     /// `tried` (this request's failed connections): see [`EndpointHealth::choose`].
     pub(crate) fn choose<'b>(
@@ -55,15 +64,20 @@ impl Health {
         tried: &[usize],
     ) -> Option<(usize, Cow<'b, str>)> {
         let draw = fastrand::u32(..);
-        let i = if tried.is_empty() && self.entries.load(Ordering::Relaxed) == 0 {
-            pick_index(backend, draw)?
-        } else {
-            let now = self.now_ms();
-            let mut table = self.table();
-            let i = table.choose(backend, draw, tried, now);
-            self.entries.store(table.len(), Ordering::Relaxed);
-            i?
-        };
+        if tried.is_empty() {
+            // `EndpointHealth::choose` answers the same when this address is not in the table.
+            let i = pick_index(backend, draw)?;
+            let addr = address(backend, i)?;
+            if !self.maybe_ejected(&addr) {
+                return Some((i, addr));
+            }
+        }
+        let now = self.now_ms();
+        let mut table = self.table();
+        let i = table.choose(backend, draw, tried, now);
+        self.summary.store(table.summary(), Ordering::Relaxed);
+        drop(table);
+        let i = i?;
         Some((i, address(backend, i)?))
     }
 
@@ -79,19 +93,19 @@ impl Health {
                 "connection failed; address passed over"
             );
         }
-        self.entries.store(table.len(), Ordering::Relaxed);
+        self.summary.store(table.summary(), Ordering::Relaxed);
     }
 
-    /// A connection to `addr` worked. Free unless some address is passed over.
+    /// A connection to `addr` worked. Free unless `addr` may be passed over.
     pub(crate) fn connected(&self, addr: &str) {
-        if self.entries.load(Ordering::Relaxed) == 0 {
+        if !self.maybe_ejected(addr) {
             return;
         }
         let mut table = self.table();
         if table.restore(addr) {
             tracing::info!(%addr, "address answers again");
         }
-        self.entries.store(table.len(), Ordering::Relaxed);
+        self.summary.store(table.summary(), Ordering::Relaxed);
     }
 }
 
@@ -119,8 +133,14 @@ mod tests {
         for _ in 0..200 {
             assert_eq!(h.choose(&b, &[]).map(|(i, _)| i), Some(1));
         }
+        h.connected("10.0.0.2:80");
+        assert_ne!(
+            h.summary.load(Ordering::Relaxed),
+            0,
+            "a healthy address restores nothing"
+        );
         h.connected("10.0.0.1:80");
-        assert_eq!(h.entries.load(Ordering::Relaxed), 0);
+        assert_eq!(h.summary.load(Ordering::Relaxed), 0);
         let seen: std::collections::BTreeSet<usize> = (0..200)
             .filter_map(|_| h.choose(&b, &[]).map(|(i, _)| i))
             .collect();
