@@ -213,7 +213,7 @@ cat <<REPORT
 == waygate k8s runtime benchmark ($(date -u +%F), $(nproc) cores, wrk -t$THREADS -c$CONNS -d$DURATION)
 nginx reverse proxy : $rps_ngx req/s, p99 ${p99_ngx} ms, proxy CPU ${cpu_ngx} us/request, preempted ${pre_ngx}/request
 waygate serve       : $rps_gw req/s, p99 ${p99_gw} ms, proxy CPU ${cpu_gw} us/request, preempted ${pre_gw}/request
-ratio (waygate/nginx): $(awk -v a="$rps_gw" -v b="$rps_ngx" 'BEGIN {printf "%.2fx req/s", a/b}'), p99 $(awk -v a="$p99_gw" -v b="$p99_ngx" 'BEGIN {printf "%.2fx", a/b}')
+ratio (waygate/nginx): $(awk -v a="$rps_gw" -v b="$rps_ngx" 'BEGIN {printf "%.2fx req/s", a/b}'), p99 $(awk -v a="$p99_gw" -v b="$p99_ngx" 'BEGIN {printf "%.2fx", a/b}'), proxy CPU per request $(awk -v a="$cpu_gw" -v b="$cpu_ngx" 'BEGIN {printf "%.2fx", a/b}') (alone on CPU 0: $(awk -v a="$pin_cpu_gw" -v b="$pin_cpu_ngx" 'BEGIN {printf "%.2fx", a/b}'))
 proxy alone on CPU 0: nginx $pin_rps_ngx req/s at $pin_cpu_ngx us/request ($pin_sys_ngx in the kernel), waygate $pin_rps_gw req/s at $pin_cpu_gw us/request ($pin_sys_gw in the kernel), $(awk -v a="$pin_rps_gw" -v b="$pin_rps_ngx" 'BEGIN {printf "%.2fx", a/b}')
 idle RSS, 1 route   : $rss_1route KiB
 idle RSS, 1k routes : $rss_1k KiB
