@@ -5,9 +5,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpListener;
 
-use super::support::{Gateway, TestResult, Upstream, config, get, http_client, payload};
+use super::support::{
+    Gateway, TestResult, Upstream, config, get, http_client, metric_sample, payload, tcp_echo,
+};
 
 /// A Service whose EndpointSlice lists `port` on each of `ips`. Only 127.0.0.1 has a
 /// listener; the other loopback addresses refuse connections.
@@ -70,26 +71,11 @@ spec:
     )
 }
 
-/// The value of the sample `name` (with its labels) in a Prometheus text exposition.
-fn sample(metrics: &str, name: &str) -> Option<u64> {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_fail_over_and_the_address_is_passed_over() -> TestResult {
     let api = Upstream::start("api").await?;
-    let echo = TcpListener::bind("127.0.0.1:0").await?;
-    let echo_port = echo.local_addr()?.port();
-    let echo_task = tokio::spawn(async move {
-        while let Ok((mut s, _)) = echo.accept().await {
-            tokio::spawn(async move {
-                let (mut r, mut w) = s.split();
-                let _ = tokio::io::copy(&mut r, &mut w).await;
-            });
-        }
-    });
+    let (echo, echo_task) = tcp_echo().await?;
+    let echo_port = echo.port();
     let gw = Gateway::start(&payload(&yaml(api.addr.port(), echo_port), 1)?, config()).await?;
     let addr = gw.addr(8080)?;
     let client = http_client();
@@ -104,12 +90,12 @@ async fn refused_connections_fail_over_and_the_address_is_passed_over() -> TestR
     // Requests run one after another: the first that drew the dead address ejected it, and
     // no later request tried it again.
     assert_eq!(
-        sample(&metrics, "waygate_endpoint_ejections_total"),
+        metric_sample(&metrics, "waygate_endpoint_ejections_total"),
         Some(1),
         "{metrics}"
     );
     assert_eq!(
-        sample(
+        metric_sample(
             &metrics,
             "waygate_upstream_errors_total{route=\"default/api\"}"
         ),
@@ -145,7 +131,7 @@ async fn refused_connections_fail_over_and_the_address_is_passed_over() -> TestR
     assert_eq!(status, 502);
     let (_, metrics) = get(&client, gw.admin, "/metrics").await?;
     assert_eq!(
-        sample(
+        metric_sample(
             &metrics,
             "waygate_upstream_errors_total{route=\"default/api\"}"
         ),

@@ -1,7 +1,9 @@
 //! Plain HTTP through the gateway with curl: HTTP/1.1, h2c prior knowledge, filters,
 //! redirects, direct answers, timeouts, retries.
 
-use super::support::{Gateway, TestResult, Upstream, config, curl, payload, service_yaml, url};
+use super::support::{
+    Gateway, TestResult, Upstream, config, curl, metric_sample, payload, service_yaml, url,
+};
 
 fn yaml(api: &Upstream, other: &Upstream) -> String {
     format!(
@@ -168,11 +170,11 @@ async fn timeouts_retries_weights_and_mirrors() -> TestResult {
         metrics.contains("waygate_requests_total{route=\"default/api\",status=\"504\"} 1"),
         "{metrics}"
     );
-    let errors: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("waygate_upstream_errors_total{route=\"default/api\"} "))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let errors = metric_sample(
+        &metrics,
+        "waygate_upstream_errors_total{route=\"default/api\"}",
+    )
+    .unwrap_or(0);
     assert!(errors >= 1, "{metrics}");
     Ok(())
 }

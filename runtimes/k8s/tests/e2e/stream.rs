@@ -6,7 +6,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
-use super::support::{Error, Gateway, TestCa, TestResult, config, curl, payload, service_yaml};
+use super::support::{
+    Error, Gateway, TestCa, TestResult, config, curl, payload, service_yaml, tcp_echo,
+};
 
 /// A TLS server for `name` that answers every request with `name`.
 async fn tls_upstream(
@@ -104,16 +106,7 @@ spec:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_echo_and_tls_passthrough_by_sni() -> TestResult {
-    let echo = TcpListener::bind("127.0.0.1:0").await?;
-    let echo_addr = echo.local_addr()?;
-    let echo_task = tokio::spawn(async move {
-        while let Ok((mut s, _)) = echo.accept().await {
-            tokio::spawn(async move {
-                let (mut r, mut w) = s.split();
-                let _ = tokio::io::copy(&mut r, &mut w).await;
-            });
-        }
-    });
+    let (echo_addr, echo_task) = tcp_echo().await?;
     let ca = TestCa::new()?;
     let (one, one_task) = tls_upstream(&ca, "one.example").await?;
     let (two, two_task) = tls_upstream(&ca, "two.example").await?;

@@ -197,6 +197,29 @@ impl Upstream {
     }
 }
 
+/// A loopback TCP server that echoes every connection's bytes back (a TCPRoute backend).
+/// Abort the task to stop it.
+pub(crate) async fn tcp_echo() -> Result<(SocketAddr, tokio::task::JoinHandle<()>), Error> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut r, mut w) = s.split();
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+/// The value of the sample `name` (with its labels) in a Prometheus text exposition.
+pub(crate) fn metric_sample(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// A Service named `name` whose EndpointSlice points at `addr` (with an optional appProtocol).
 pub(crate) fn service_yaml(name: &str, addr: SocketAddr, app_protocol: Option<&str>) -> String {
     let app = app_protocol.map_or(String::new(), |a| format!("\n      appProtocol: {a}"));
